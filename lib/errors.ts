@@ -12,7 +12,8 @@ export type IceErrorCode =
   | 'INVALID_STATE'
   | 'INVALID_ARGUMENT'
   | 'NO_ADDRESS'
-  | 'BIND_FAILED';
+  | 'BIND_FAILED'
+  | 'LIMIT_EXCEEDED';
 
 /** Base class of every error rx-ice throws on purpose. */
 export class IceError extends Error {
@@ -64,5 +65,12 @@ export class InvalidArgumentError extends IceError {
 export class BindError extends IceError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('BIND_FAILED', message, options);
+  }
+}
+
+/** A bounded table (remote candidates, pairs, queues) is full; the input was refused, nothing else was lost. */
+export class LimitExceededError extends IceError {
+  constructor(message: string) {
+    super('LIMIT_EXCEEDED', message);
   }
 }

@@ -1,0 +1,451 @@
+import { randomBytes } from 'node:crypto';
+import {
+  BehaviorSubject,
+  EMPTY,
+  type Observable,
+  ReplaySubject,
+  Subject,
+  type Subscription,
+  catchError,
+  filter,
+  from,
+  map,
+  mergeMap,
+  switchAll,
+} from 'rxjs';
+import { candidatePriority, computeFoundation, localPreference, parseCandidate } from './candidate.js';
+import type { Candidate } from './candidate-types.js';
+import { canonicalAddress } from './core/address.js';
+import { type IceCredentials, generateCredentials, validateCredentials } from './core/credentials.js';
+import type { CandidatePair, IceRole } from './core/pair.js';
+import { type ConnectionState, IceSession, type SessionEvent } from './core/session.js';
+import { InvalidArgumentError, InvalidStateError, LimitExceededError } from './errors.js';
+import { type IceAgentOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { type AgentStats, type TransportCounters, buildStats, createTransportCounters } from './stats.js';
+import { decodeStun } from './stun/message.js';
+import type { HostAddress, InboundPacket, PacketSocket } from './transport/types.js';
+
+/** Gathering states (W3C `RTCIceGatheringState`). */
+export type GatheringState = 'new' | 'gathering' | 'complete';
+
+/** The pair data flows over: what each side sees of the path. */
+export interface SelectedPair {
+  readonly local: Candidate;
+  readonly remote: Candidate;
+}
+
+interface BoundSocket {
+  readonly id: number;
+  readonly socket: PacketSocket;
+  readonly host: Candidate;
+  readonly subscription: Subscription;
+}
+
+/** Largest UDP payload over IPv4 (65535 − 8-byte UDP header − 20-byte IP header). */
+const MAX_DATAGRAM = 65_507;
+
+/**
+ * A full ICE agent (RFC 8445) whose every notification is an Observable.
+ *
+ * @example
+ * ```ts
+ * const agent = new IceAgent({ role: 'controlling' });
+ * agent.candidates$.subscribe((c) => signaling.send({ candidate: serializeCandidate(c) }));
+ * agent.connectionState$.subscribe((s) => console.log('ICE', s));
+ * agent.data$.subscribe((bytes) => console.log('got', bytes.length));
+ * agent.gatherCandidates();
+ * ```
+ */
+export class IceAgent {
+  /** Local candidates as gathered; late subscribers get the current generation replayed. Completes on `stop()`. */
+  readonly candidates$: Observable<Candidate>;
+  /** Gathering state; emits the current value on subscribe. */
+  readonly gatheringState$: Observable<GatheringState>;
+  /** Connection state; emits the current value on subscribe. */
+  readonly connectionState$: Observable<ConnectionState>;
+  /** The pair data flows over, whenever it changes; replays the current one. */
+  readonly selectedPair$: Observable<SelectedPair>;
+  /** Application datagrams from validated remote addresses (never STUN). Hot. */
+  readonly data$: Observable<Uint8Array>;
+  /** Role changes after a role conflict (RFC 8445 §7.3.1.1); replays the current role. */
+  readonly role$: Observable<IceRole>;
+
+  private readonly options: ResolvedOptions;
+  private readonly generations = new BehaviorSubject<ReplaySubject<Candidate>>(new ReplaySubject<Candidate>());
+  private readonly gatheringState = new BehaviorSubject<GatheringState>('new');
+  private readonly connectionState = new BehaviorSubject<ConnectionState>('new');
+  private readonly selected = new BehaviorSubject<SelectedPair | undefined>(undefined);
+  private readonly data = new Subject<Uint8Array>();
+  private readonly role = new BehaviorSubject<IceRole>('controlling');
+  private readonly sockets = new Map<number, BoundSocket>();
+  private readonly counters: TransportCounters = createTransportCounters();
+  private readonly tieBreaker: bigint;
+  private session: IceSession;
+  /** The session before the last restart: it keeps carrying data until the new one selects a pair. */
+  private previous: IceSession | undefined;
+  private generation = 0;
+  private gathering: Subscription | undefined;
+  private timer: Subscription | undefined;
+  private timerAt: number | undefined;
+  private nextSocketId = 1;
+  private stopped = false;
+
+  constructor(options: IceAgentOptions) {
+    this.options = resolveOptions(options);
+    this.tieBreaker = this.options.tieBreaker ?? randomBytes(8).readBigUInt64BE();
+    this.role.next(this.options.role);
+    this.session = this.createSession(generateCredentials(), this.options.role);
+    this.candidates$ = this.generations.pipe(switchAll());
+    this.gatheringState$ = this.gatheringState.asObservable();
+    this.connectionState$ = this.connectionState.asObservable();
+    this.selectedPair$ = this.selected.pipe(filter((p): p is SelectedPair => p !== undefined));
+    this.data$ = this.data.asObservable();
+    this.role$ = this.role.asObservable();
+  }
+
+  /**
+   * Starts gathering host candidates (and, with `iceServers`, server-reflexive
+   * and relayed ones). Candidates arrive on `candidates$`; `gatheringState$`
+   * goes `gathering` → `complete`. Calling it again while gathering or after
+   * it completed does nothing.
+   */
+  gatherCandidates(): void {
+    this.assertRunning('gatherCandidates');
+    if (this.gatheringState.value !== 'new') return;
+    this.gatheringState.next('gathering');
+    if (this.sockets.size > 0) {
+      // Restart: the host sockets stay; their candidates start a new generation.
+      for (const bound of this.sockets.values()) this.announceHost(bound);
+      this.finishGathering();
+      return;
+    }
+    const { transport, ipFilter, ports, iceTransportPolicy } = this.options;
+    const addresses = iceTransportPolicy === 'relay' ? [] : selectHostAddresses(transport.hostAddresses(), ipFilter);
+    this.gathering = from(addresses)
+      .pipe(
+        mergeMap((host, index) =>
+          transport.bind(host.address, ports).pipe(
+            map((socket) => ({ socket, index })),
+            catchError(() => {
+              this.counters.bindErrors++;
+              return EMPTY;
+            }),
+          ),
+        ),
+      )
+      .subscribe({
+        next: ({ socket, index }) => this.addHostSocket(socket, index),
+        complete: () => this.finishGathering(),
+      });
+  }
+
+  /** This agent's ufrag and pwd; they change only on `restart()`. */
+  getLocalCredentials(): IceCredentials {
+    return this.session.localCredentials;
+  }
+
+  /**
+   * The remote's ufrag and pwd (RFC 8839 ice-chars, ufrag 4–256, pwd 22–256
+   * characters). Connectivity checks start once these are known.
+   */
+  setRemoteCredentials(ufrag: string, pwd: string): void {
+    this.assertRunning('setRemoteCredentials');
+    const credentials = validateCredentials(ufrag, pwd);
+    const known = this.session.remoteCredentials;
+    if (known && known.ufrag === credentials.ufrag && known.pwd === credentials.pwd) return;
+    if (known) this.restart(); // new remote credentials mean the remote restarted ICE (RFC 8445 §9)
+    this.session.setRemoteCredentials(credentials, this.now());
+    this.drive();
+  }
+
+  /**
+   * Adds a remote candidate from its `candidate:` attribute string (with or
+   * without `a=`). Throws `InvalidCandidateError` for a malformed string,
+   * `LimitExceededError` when the remote-candidate table is full. Non-UDP and
+   * unresolved `.local` candidates are accepted and ignored (counted in stats).
+   */
+  addRemoteCandidate(candidate: string): void {
+    this.assertRunning('addRemoteCandidate');
+    if (typeof candidate !== 'string') throw new InvalidArgumentError('addRemoteCandidate takes a candidate string');
+    const parsed = parseCandidate(candidate);
+    if (parsed.component !== 1) {
+      throw new InvalidArgumentError(`only component 1 is supported, got component ${parsed.component}`);
+    }
+    const outcome = this.session.addRemoteCandidate({ ...parsed, address: canonicalAddress(parsed.address) }, this.now());
+    if (outcome === 'limit') {
+      throw new LimitExceededError(`remote candidate table is full (${this.options.maxRemoteCandidates} candidates)`);
+    }
+    this.drive();
+  }
+
+  /** The remote finished gathering (`a=end-of-candidates`). */
+  endOfCandidates(): void {
+    this.assertRunning('endOfCandidates');
+    this.session.endOfRemoteCandidates(this.now());
+    this.drive();
+  }
+
+  /** Local candidates gathered so far in the current generation. */
+  getLocalCandidates(): Candidate[] {
+    return this.session.localCandidates.filter((c) => c.candidate.type !== 'prflx').map((c) => c.candidate);
+  }
+
+  /** Remote candidates: signaled ones and peer-reflexive ones learned from checks. */
+  getRemoteCandidates(): Candidate[] {
+    return [...this.session.remoteCandidates];
+  }
+
+  /**
+   * Sends one datagram over the selected pair. Throws `InvalidStateError`
+   * before a pair is selected or after `stop()`, `InvalidArgumentError` for
+   * anything but a `Uint8Array` of at most 65507 bytes.
+   */
+  send(data: Uint8Array): void {
+    if (this.stopped) throw new InvalidStateError('send() after stop()');
+    if (!(data instanceof Uint8Array)) throw new InvalidArgumentError('send() takes a Uint8Array');
+    if (data.byteLength > MAX_DATAGRAM) {
+      throw new InvalidArgumentError(`datagram of ${data.byteLength} bytes exceeds ${MAX_DATAGRAM}`);
+    }
+    const pair = this.session.selectedPair ?? this.previous?.selectedPair;
+    if (!pair) throw new InvalidStateError('send() needs a selected pair: wait for connectionState$ "connected"');
+    const bound = this.sockets.get(pair.local.socketId);
+    if (!bound) throw new InvalidStateError('the selected pair lost its socket');
+    bound.socket.send(data, pair.remote.port, pair.remote.address);
+    this.counters.packetsSent++;
+    this.counters.bytesSent += data.byteLength;
+  }
+
+  /** A snapshot of counters, candidates and pairs (JSON-safe). */
+  getStats(): AgentStats {
+    let sendErrors = 0;
+    for (const bound of this.sockets.values()) sendErrors += bound.socket.sendErrors;
+    return buildStats({
+      session: this.session,
+      transport: { ...this.counters, sendErrors },
+      gatheringState: this.gatheringState.value,
+      generation: this.generation,
+      localCandidates: this.getLocalCandidates(),
+    });
+  }
+
+  /**
+   * ICE restart (RFC 8445 §9): new credentials, a new generation of
+   * candidates and fresh checks. Data keeps flowing over the old selected
+   * pair until the new session selects one. Signal the new credentials
+   * (`getLocalCredentials()`) and candidates to the peer.
+   */
+  restart(): void {
+    this.assertRunning('restart');
+    const old = this.session;
+    this.previous = old.selectedPair ? old : this.previous;
+    if (old !== this.previous) old.close();
+    this.generation++;
+    this.session = this.createSession(generateCredentials(), this.role.value);
+    this.generations.next(new ReplaySubject<Candidate>());
+    if (this.gathering && !this.gathering.closed) {
+      // First gathering still running: re-announce what is bound; its completion ends this generation too.
+      for (const bound of this.sockets.values()) this.announceHost(bound);
+    } else if (this.gatheringState.value !== 'new') {
+      this.gatheringState.next('new');
+      this.gatherCandidates();
+    }
+    this.drive();
+  }
+
+  /** Closes every socket, cancels every timer and completes every stream. Idempotent. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.gathering?.unsubscribe();
+    this.timer?.unsubscribe();
+    for (const bound of this.sockets.values()) {
+      bound.subscription.unsubscribe();
+      bound.socket.close();
+    }
+    this.sockets.clear();
+    this.session.close();
+    this.previous?.close();
+    this.previous = undefined;
+    this.connectionState.next('closed');
+    this.generations.value.complete();
+    for (const subject of [this.generations, this.gatheringState, this.connectionState, this.selected, this.data, this.role]) {
+      subject.complete();
+    }
+  }
+
+  // ---- gathering --------------------------------------------------------------
+
+  private addHostSocket(socket: PacketSocket, interfaceIndex: number): void {
+    if (this.stopped) return socket.close();
+    const id = this.nextSocketId++;
+    const host: Candidate = {
+      foundation: computeFoundation('host', socket.address, 'udp'),
+      component: 1,
+      transport: 'udp',
+      priority: candidatePriority('host', localPreference(socket.address, Math.min(interfaceIndex, 16383)), 1),
+      address: socket.address,
+      port: socket.port,
+      type: 'host',
+      extensions: [],
+    };
+    // One subscription (and closure) per socket; the per-datagram path allocates nothing of its own.
+    const subscription = socket.packets$.subscribe((packet) => this.receive(id, packet));
+    const bound: BoundSocket = { id, socket, host, subscription };
+    this.sockets.set(id, bound);
+    this.announceHost(bound);
+  }
+
+  private announceHost(bound: BoundSocket): void {
+    const candidate: Candidate = { ...bound.host, generation: this.generation };
+    this.session.addLocalCandidate({ candidate, socketId: bound.id }, this.now());
+    this.generations.value.next(candidate);
+    this.drive();
+  }
+
+  private finishGathering(): void {
+    if (this.stopped) return;
+    this.gatheringState.next('complete');
+    this.session.endOfLocalCandidates(this.now());
+    this.drive();
+  }
+
+  // ---- the packet path ----------------------------------------------------------
+
+  private receive(socketId: number, packet: InboundPacket): void {
+    const data = packet.data;
+    // RFC 7983: a first byte of 0–3 is STUN; decide before decoding anything.
+    if (data.length > 0 && (data[0] as number) < 4) {
+      const message = decodeStun(data);
+      if (!message) {
+        this.counters.malformedPackets++;
+        return;
+      }
+      const session = this.sessionFor(message.username, message.cls === 'request', message.transactionId);
+      session.handleStun(socketId, packet.address, packet.port, message, this.now());
+      this.drive();
+      return;
+    }
+    const session = this.session;
+    if (
+      session.acceptsDataFrom(socketId, packet.address, packet.port) ||
+      this.previous?.acceptsDataFrom(socketId, packet.address, packet.port)
+    ) {
+      this.counters.packetsReceived++;
+      this.counters.bytesReceived += data.byteLength;
+      this.data.next(data);
+    } else {
+      this.counters.droppedDataPackets++;
+    }
+  }
+
+  /** After a restart, requests for the old ufrag and answers to its checks still belong to the old session. */
+  private sessionFor(username: string | undefined, isRequest: boolean, transactionId: Uint8Array): IceSession {
+    const previous = this.previous;
+    if (!previous) return this.session;
+    if (isRequest) {
+      return username?.startsWith(`${previous.localCredentials.ufrag}:`) ? previous : this.session;
+    }
+    return previous.ownsTransaction(transactionId) ? previous : this.session;
+  }
+
+  // ---- driving the sans-IO sessions -----------------------------------------------
+
+  private createSession(localCredentials: IceCredentials, role: IceRole): IceSession {
+    const o = this.options;
+    return new IceSession({
+      role,
+      tieBreaker: this.tieBreaker,
+      localCredentials,
+      ta: o.ta,
+      checklistLimit: o.checklistLimit,
+      maxRemoteCandidates: o.maxRemoteCandidates,
+      retransmission: o.retransmission,
+      nominationDelay: o.nominationDelay,
+      candidateWait: o.candidateWait,
+    });
+  }
+
+  /** Flushes what the sessions produced (datagrams, events) and re-arms the single timer. */
+  private drive(): void {
+    if (this.stopped) return;
+    this.flush(this.session);
+    if (this.previous) this.flush(this.previous);
+    this.rearmTimer();
+  }
+
+  private flush(session: IceSession): void {
+    for (let t = session.pollTransmit(); t !== undefined; t = session.pollTransmit()) {
+      this.sockets.get(t.socketId)?.socket.send(t.data, t.port, t.address);
+    }
+    for (let e = session.pollEvent(); e !== undefined; e = session.pollEvent()) this.onEvent(session, e);
+  }
+
+  private onEvent(session: IceSession, event: SessionEvent): void {
+    if (session !== this.session) return; // the old generation only carries data now
+    switch (event.type) {
+      case 'state':
+        // While the old generation still carries data, a restart is not a loss of connectivity.
+        if (this.previous && (event.state === 'new' || event.state === 'checking')) break;
+        this.connectionState.next(event.state);
+        break;
+      case 'selected-pair':
+        this.selected.next(toSelectedPair(event.pair));
+        if (this.previous) {
+          this.previous.close();
+          this.previous = undefined;
+        }
+        break;
+      case 'role':
+        this.role.next(event.role);
+        break;
+      case 'remote-candidate':
+        break;
+    }
+  }
+
+  private rearmTimer(): void {
+    const now = this.now();
+    let at = this.session.nextTimeout(now);
+    const previousAt = this.previous?.nextTimeout(now);
+    if (previousAt !== undefined) at = at === undefined ? previousAt : Math.min(at, previousAt);
+    if (at === this.timerAt && this.timer) return;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    this.timerAt = at;
+    if (at === undefined) return;
+    this.timer = this.options.scheduler.schedule(() => this.onTimer(), Math.max(0, at - now));
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    const now = this.now();
+    this.session.handleTimeout(now);
+    this.previous?.handleTimeout(now);
+    this.drive();
+  }
+
+  private now(): number {
+    return this.options.scheduler.now();
+  }
+
+  private assertRunning(method: string): void {
+    if (this.stopped) throw new InvalidStateError(`${method}() after stop()`);
+  }
+}
+
+function selectHostAddresses(
+  addresses: readonly HostAddress[],
+  ipFilter: ResolvedOptions['ipFilter'],
+): HostAddress[] {
+  const seen = new Set<string>();
+  return addresses.filter((a) => {
+    if (seen.has(a.address) || !ipFilter(a.address, a.iface, a.internal)) return false;
+    seen.add(a.address);
+    return true;
+  });
+}
+
+function toSelectedPair(pair: CandidatePair): SelectedPair {
+  return { local: pair.local.candidate, remote: pair.remote };
+}

@@ -1,0 +1,93 @@
+import type { Candidate } from '../candidate-types.js';
+import { pairPriority } from '../candidate.js';
+
+/** Candidate pair states (RFC 8445 §6.1.2.6). */
+export type PairState = 'frozen' | 'waiting' | 'in-progress' | 'succeeded' | 'failed';
+
+/** ICE roles (RFC 8445 §6.1.1). */
+export type IceRole = 'controlling' | 'controlled';
+
+/**
+ * A local candidate as the core tracks it: the signaled candidate plus the
+ * socket its packets leave from (`socketId`; a server-reflexive or
+ * peer-reflexive candidate shares its base's socket).
+ */
+export interface LocalCandidate {
+  readonly candidate: Candidate;
+  readonly socketId: number;
+}
+
+/** Per-pair counters, exposed through stats. */
+export interface PairCounters {
+  requestsSent: number;
+  requestsReceived: number;
+  responsesSent: number;
+  responsesReceived: number;
+}
+
+/**
+ * A candidate pair in the checklist (or only in the valid list, when a check
+ * produced a pair that was never checked itself, RFC 8445 §7.2.5.3.2).
+ */
+export interface CandidatePair {
+  readonly id: number;
+  readonly local: LocalCandidate;
+  readonly remote: Candidate;
+  /** Pair foundation: local and remote foundations joined. */
+  readonly foundation: string;
+  priority: bigint;
+  state: PairState;
+  /** In the valid list: a check produced it and its response was successful. */
+  valid: boolean;
+  /** Nominated for use (RFC 8445 §8.1.1). */
+  nominated: boolean;
+  /** Controlled side: the peer sent USE-CANDIDATE on this pair (RFC 8445 §7.3.1.5). */
+  remoteNominated: boolean;
+  /** Controlling side: the next check on this pair carries USE-CANDIDATE. */
+  nominateOnNextCheck: boolean;
+  /** The pair whose check produced this valid pair (itself, usually). */
+  generatedBy?: CandidatePair;
+  /** The valid pair this pair's check produced. */
+  validPair?: CandidatePair;
+  /** The peer proved it knows our password on this path (authenticated request received). */
+  remoteAuthenticated: boolean;
+  /** Last measured round-trip time in ms. */
+  rtt?: number;
+  readonly counters: PairCounters;
+}
+
+/** Key identifying a path: local socket and remote transport address. */
+export function pathKey(socketId: number, address: string, port: number): string {
+  return `${socketId}|${address}|${port}`;
+}
+
+/** Creates a pair in the `frozen` state with its RFC 8445 §6.1.2.3 priority. */
+export function createPair(id: number, local: LocalCandidate, remote: Candidate, role: IceRole): CandidatePair {
+  return {
+    id,
+    local,
+    remote,
+    foundation: `${local.candidate.foundation}:${remote.foundation}`,
+    priority: computePairPriority(local.candidate, remote, role),
+    state: 'frozen',
+    valid: false,
+    nominated: false,
+    remoteNominated: false,
+    nominateOnNextCheck: false,
+    remoteAuthenticated: false,
+    counters: { requestsSent: 0, requestsReceived: 0, responsesSent: 0, responsesReceived: 0 },
+  };
+}
+
+/** Pair priority from our role: G is the controlling side's candidate priority. */
+export function computePairPriority(local: Candidate, remote: Candidate, role: IceRole): bigint {
+  return role === 'controlling'
+    ? pairPriority(local.priority, remote.priority)
+    : pairPriority(remote.priority, local.priority);
+}
+
+/** Orders pairs by descending priority (ties broken by creation order, for determinism). */
+export function byPriorityDescending(a: CandidatePair, b: CandidatePair): number {
+  if (a.priority === b.priority) return a.id - b.id;
+  return a.priority > b.priority ? -1 : 1;
+}

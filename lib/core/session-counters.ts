@@ -1,0 +1,54 @@
+/**
+ * Protocol counters of one session. Everything dropped is counted here, so a
+ * misbehaving peer or network shows up in stats instead of in exceptions.
+ */
+export interface SessionCounters {
+  /** Connectivity-check requests sent (first transmissions). */
+  requestsSent: number;
+  /** Retransmissions of connectivity checks. */
+  retransmissions: number;
+  /** Authenticated connectivity-check requests received. */
+  requestsReceived: number;
+  /** Success responses sent. */
+  responsesSent: number;
+  /** Authenticated responses received. */
+  responsesReceived: number;
+  /** Binding indications received (keepalives). */
+  indicationsReceived: number;
+  /** STUN messages whose FINGERPRINT did not match. */
+  badFingerprintPackets: number;
+  /** STUN messages with a missing/wrong USERNAME or MESSAGE-INTEGRITY. */
+  unauthenticatedPackets: number;
+  /** Structurally valid STUN we cannot process (unknown comprehension-required attributes). */
+  malformedPackets: number;
+  /** Responses to no transaction of ours, or requests on a socket with no candidate. */
+  unmatchedPackets: number;
+  /** Responses that came back from another address than the request went to. */
+  nonSymmetricResponses: number;
+  /** Requests answered with 487 Role Conflict. */
+  roleConflicts: number;
+  /** Remote candidates ignored: not UDP, or not an IP address (e.g. unresolved mDNS). */
+  unsupportedRemoteCandidates: number;
+  /** Peer-reflexive candidates not learned because the remote-candidate table was full. */
+  droppedPeerReflexive: number;
+}
+
+/** All counters at zero. */
+export function createSessionCounters(): SessionCounters {
+  return {
+    requestsSent: 0,
+    retransmissions: 0,
+    requestsReceived: 0,
+    responsesSent: 0,
+    responsesReceived: 0,
+    indicationsReceived: 0,
+    badFingerprintPackets: 0,
+    unauthenticatedPackets: 0,
+    malformedPackets: 0,
+    unmatchedPackets: 0,
+    nonSymmetricResponses: 0,
+    roleConflicts: 0,
+    unsupportedRemoteCandidates: 0,
+    droppedPeerReflexive: 0,
+  };
+}

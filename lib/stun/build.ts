@@ -1,0 +1,293 @@
+/**
+ * Ready-to-send STUN datagrams, encoded by `stun` (createMessage, addAttribute,
+ * addMessageIntegrity, addFingerprint). Arguments are validated here because
+ * stun silently encodes zero for an out-of-range number, an empty value for a
+ * `Uint8Array`, an all-zero transaction ID for a `Uint8Array` ID, and drops
+ * over-long error reasons.
+ */
+import type { KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
+import stun from 'stun';
+import type { StunAttribute, StunRequest } from 'stun';
+import { InvalidArgumentError } from '../errors.js';
+import { asBuffer } from './raw.js';
+import { type StunAddress, type StunClass, StunMethod } from './types.js';
+
+const A = stun.constants;
+
+/**
+ * One attribute to encode. `channelNumber` is the bare number (0x4000–0x4FFF);
+ * `requestedTransport` the IP protocol number (17 for UDP); tie-breakers are
+ * 64-bit unsigned; realm, nonce, software and error reasons are under 128
+ * characters; a username is at most 512 UTF-8 bytes.
+ */
+export type StunAttributeSpec =
+  | { readonly kind: 'username' | 'realm' | 'nonce' | 'software'; readonly value: string }
+  | { readonly kind: 'priority' | 'lifetime' | 'channelNumber' | 'requestedTransport'; readonly value: number }
+  | { readonly kind: 'iceControlling' | 'iceControlled'; readonly value: bigint }
+  | { readonly kind: 'useCandidate' | 'dontFragment' }
+  | { readonly kind: 'xorMappedAddress' | 'xorPeerAddress' | 'xorRelayedAddress'; readonly value: StunAddress }
+  | { readonly kind: 'data'; readonly value: Uint8Array }
+  | { readonly kind: 'errorCode'; readonly value: { readonly code: number; readonly reason: string } }
+  | { readonly kind: 'unknownAttributes'; readonly value: readonly number[] };
+
+/** Everything {@link buildStunMessage} needs. */
+export interface StunMessageSpec {
+  /** 12-bit method, e.g. `StunMethod.Allocate`. */
+  readonly method: number;
+  readonly cls: StunClass;
+  /** 12 bytes; random when omitted. */
+  readonly transactionId?: Uint8Array;
+  /** In wire order; one of each kind (stun encodes one attribute per type). */
+  readonly attributes: readonly StunAttributeSpec[];
+  /** Appends MESSAGE-INTEGRITY (HMAC-SHA1) under this key. */
+  readonly integrity?: { readonly key: KeyObject };
+  /** Appends FINGERPRINT (after MESSAGE-INTEGRITY). */
+  readonly fingerprint?: boolean;
+}
+
+/** A request datagram and the transaction ID to match its response with. */
+export interface BuiltRequest {
+  readonly transactionId: Uint8Array;
+  readonly bytes: Buffer;
+}
+
+const ATTRIBUTE_TYPES: Record<StunAttributeSpec['kind'], number> = {
+  username: A.STUN_ATTR_USERNAME,
+  realm: A.STUN_ATTR_REALM,
+  nonce: A.STUN_ATTR_NONCE,
+  software: A.STUN_ATTR_SOFTWARE,
+  priority: A.STUN_ATTR_PRIORITY,
+  lifetime: A.STUN_ATTR_LIFETIME,
+  channelNumber: A.STUN_ATTR_CHANNEL_NUMBER,
+  requestedTransport: A.STUN_ATTR_REQUESTED_TRANSPORT,
+  iceControlling: A.STUN_ATTR_ICE_CONTROLLING,
+  iceControlled: A.STUN_ATTR_ICE_CONTROLLED,
+  useCandidate: A.STUN_ATTR_USE_CANDIDATE,
+  dontFragment: A.STUN_ATTR_DONT_FRAGMENT,
+  xorMappedAddress: A.STUN_ATTR_XOR_MAPPED_ADDRESS,
+  xorPeerAddress: A.STUN_ATTR_XOR_PEER_ADDRESS,
+  xorRelayedAddress: A.STUN_ATTR_XOR_RELAYED_ADDRESS,
+  data: A.STUN_ATTR_DATA,
+  errorCode: A.STUN_ATTR_ERROR_CODE,
+  unknownAttributes: A.STUN_ATTR_UNKNOWN_ATTRIBUTES,
+};
+
+const CLASS_BITS: Record<StunClass, number> = { request: 0b00, indication: 0b01, success: 0b10, error: 0b11 };
+
+/** A fresh random 12-byte transaction ID. */
+export function newTransactionId(): Uint8Array {
+  return stun.createTransaction();
+}
+
+/**
+ * Encodes a STUN message. Throws `InvalidArgumentError` for a method outside
+ * 0–0xFFF, a transaction ID that is not 12 bytes, an attribute value out of
+ * range, or a kind given twice.
+ */
+export function buildStunMessage(o: StunMessageSpec): Buffer {
+  const transactionId = o.transactionId ?? newTransactionId();
+  if (transactionId.length !== 12) throw new InvalidArgumentError('transactionId must be 12 bytes');
+  const message = stun.createMessage(messageType(o.method, o.cls), asBuffer(transactionId));
+  for (const attribute of o.attributes) {
+    if (addAttribute(message, attribute) === undefined) {
+      throw new InvalidArgumentError(`${attribute.kind} given twice: stun encodes one attribute per type`);
+    }
+  }
+  if (o.integrity !== undefined && !message.addMessageIntegrity(o.integrity.key)) {
+    throw new InvalidArgumentError('MESSAGE-INTEGRITY could not be added');
+  }
+  if (o.fingerprint === true) message.addFingerprint();
+  return message.toBuffer();
+}
+
+/**
+ * An ICE connectivity check (RFC 8445 §7.1.1): Binding request with USERNAME
+ * (`remoteUfrag:localUfrag`), PRIORITY, ICE-CONTROLLING or ICE-CONTROLLED,
+ * USE-CANDIDATE when nominating, MESSAGE-INTEGRITY under the remote password's
+ * key, FINGERPRINT.
+ */
+export function buildBindingRequest(o: {
+  transactionId?: Uint8Array;
+  username: string;
+  key: KeyObject;
+  priority: number;
+  role: 'controlling' | 'controlled';
+  tieBreaker: bigint;
+  useCandidate?: boolean;
+}): BuiltRequest {
+  const transactionId = o.transactionId ?? newTransactionId();
+  const attributes: StunAttributeSpec[] = [
+    { kind: 'username', value: o.username },
+    { kind: 'priority', value: o.priority },
+    { kind: o.role === 'controlling' ? 'iceControlling' : 'iceControlled', value: o.tieBreaker },
+  ];
+  if (o.useCandidate === true) attributes.push({ kind: 'useCandidate' });
+  const bytes = buildStunMessage({
+    method: StunMethod.Binding,
+    cls: 'request',
+    transactionId,
+    attributes,
+    integrity: { key: o.key },
+    fingerprint: true,
+  });
+  return { transactionId, bytes };
+}
+
+/**
+ * A Binding success response to a connectivity check (RFC 8445 §7.3.1.1):
+ * XOR-MAPPED-ADDRESS (the request's source, IPv4 or IPv6), MESSAGE-INTEGRITY
+ * under the local password's key, FINGERPRINT.
+ */
+export function buildBindingSuccess(o: { transactionId: Uint8Array; mapped: StunAddress; key: KeyObject }): Buffer {
+  return buildStunMessage({
+    method: StunMethod.Binding,
+    cls: 'success',
+    transactionId: o.transactionId,
+    attributes: [{ kind: 'xorMappedAddress', value: o.mapped }],
+    integrity: { key: o.key },
+    fingerprint: true,
+  });
+}
+
+/**
+ * A Binding error response: ERROR-CODE (400 Bad Request, 401 Unauthorized,
+ * 420 Unknown Attribute with `unknownAttributes`, 487 Role Conflict, ...),
+ * MESSAGE-INTEGRITY when `key` is given (not for 400/401, RFC 8489 §6.3.1.1),
+ * FINGERPRINT.
+ */
+export function buildBindingError(o: {
+  transactionId: Uint8Array;
+  code: number;
+  reason: string;
+  key?: KeyObject;
+  unknownAttributes?: readonly number[];
+}): Buffer {
+  const attributes: StunAttributeSpec[] = [{ kind: 'errorCode', value: { code: o.code, reason: o.reason } }];
+  if (o.unknownAttributes !== undefined) attributes.push({ kind: 'unknownAttributes', value: o.unknownAttributes });
+  return buildStunMessage({
+    method: StunMethod.Binding,
+    cls: 'error',
+    transactionId: o.transactionId,
+    attributes,
+    integrity: o.key === undefined ? undefined : { key: o.key },
+    fingerprint: true,
+  });
+}
+
+/** A Binding indication with only FINGERPRINT: the ICE keepalive (RFC 8445 §11). */
+export function buildBindingIndication(): Buffer {
+  return buildStunMessage({ method: StunMethod.Binding, cls: 'indication', attributes: [], fingerprint: true });
+}
+
+/**
+ * An unauthenticated Binding request for a STUN server (server-reflexive
+ * gathering, RFC 8445 §5.1.1.2); FINGERPRINT only when asked for.
+ */
+export function buildPlainBindingRequest(
+  transactionId: Uint8Array = newTransactionId(),
+  options: { fingerprint?: boolean } = {},
+): BuiltRequest {
+  const bytes = buildStunMessage({
+    method: StunMethod.Binding,
+    cls: 'request',
+    transactionId,
+    attributes: [],
+    fingerprint: options.fingerprint === true,
+  });
+  return { transactionId, bytes };
+}
+
+/**
+ * The 16-bit message type: class bits C1 C0 interleaved into the method
+ * (RFC 8489 §5). stun has this (`createMessageType`) but does not export it.
+ */
+function messageType(method: number, cls: StunClass): number {
+  if (!Number.isInteger(method) || method < 0 || method > 0xfff) {
+    throw new InvalidArgumentError(`STUN method out of range: ${method}`);
+  }
+  const c = CLASS_BITS[cls];
+  if (c === undefined) throw new InvalidArgumentError(`unknown STUN class: ${String(cls)}`);
+  return (method & 0x000f) | ((method & 0x0070) << 1) | ((method & 0x0f80) << 2) | ((c & 1) << 4) | ((c & 2) << 7);
+}
+
+/** Adds one attribute through stun; undefined when that type is already present. */
+function addAttribute(message: StunRequest, a: StunAttributeSpec): StunAttribute | undefined {
+  const type = ATTRIBUTE_TYPES[a.kind];
+  switch (a.kind) {
+    case 'username':
+      return message.addAttribute(type, utf8(a.value, a.kind, 512));
+    case 'realm':
+    case 'nonce':
+    case 'software':
+      return message.addAttribute(type, utf8(shortText(a.value, a.kind), a.kind, 763));
+    case 'priority':
+    case 'lifetime':
+      return message.addAttribute(type, integer(a.value, a.kind, 0, 0xffffffff));
+    case 'channelNumber':
+      // stun only knows CHANNEL-NUMBER as a 32-bit value: number in the top 16 bits, RFFU zero.
+      return message.addAttribute(type, integer(a.value, a.kind, 0x4000, 0x4fff) * 0x10000);
+    case 'requestedTransport':
+      // Likewise: protocol in the top byte, RFFU zero (RFC 8656 §18.7).
+      return message.addAttribute(type, integer(a.value, a.kind, 0, 0xff) * 0x1000000);
+    case 'iceControlling':
+    case 'iceControlled': {
+      if (typeof a.value !== 'bigint' || a.value < 0n || a.value > 0xffffffffffffffffn) {
+        throw new InvalidArgumentError(`${a.kind} must be a 64-bit unsigned bigint`);
+      }
+      const tieBreaker = Buffer.alloc(8);
+      tieBreaker.writeBigUInt64BE(a.value);
+      return message.addAttribute(type, tieBreaker);
+    }
+    case 'useCandidate':
+    case 'dontFragment':
+      return message.addAttribute(type);
+    case 'xorMappedAddress':
+    case 'xorPeerAddress':
+    case 'xorRelayedAddress': {
+      // STUN carries no IPv6 scope, and stun's address parser rejects one ("fe80::1%eth0").
+      const address = String(a.value.address).replace(/%.*$/, '');
+      if (isIP(address) === 0) throw new InvalidArgumentError(`${a.kind}: not an IP address: ${a.value.address}`);
+      return message.addAttribute(type, address, integer(a.value.port, `${a.kind} port`, 0, 0xffff));
+    }
+    case 'data':
+      if (!(a.value instanceof Uint8Array) || a.value.length > 0xffff) {
+        throw new InvalidArgumentError('data must be a Uint8Array of at most 65535 bytes');
+      }
+      return message.addAttribute(type, asBuffer(a.value));
+    case 'errorCode':
+      return message.addAttribute(
+        type,
+        integer(a.value.code, 'error code', 300, 699),
+        shortText(a.value.reason, 'error reason'),
+      );
+    case 'unknownAttributes':
+      return message.addAttribute(
+        type,
+        a.value.map((t) => integer(t, 'unknown attribute type', 0, 0xffff)),
+      );
+  }
+}
+
+function integer(value: number, what: string, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`${what} must be an integer in ${min}..${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** RFC 8489 text attributes: fewer than 128 characters (stun counts UTF-16 units, and drops long reasons). */
+function shortText(value: string, what: string): string {
+  if (typeof value !== 'string' || [...value].length >= 128) {
+    throw new InvalidArgumentError(`${what} must be a string of fewer than 128 characters`);
+  }
+  return value;
+}
+
+function utf8(value: string, what: string, maxBytes: number): Buffer {
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : undefined;
+  if (bytes === undefined || bytes.length > maxBytes) {
+    throw new InvalidArgumentError(`${what} must be a string of at most ${maxBytes} UTF-8 bytes`);
+  }
+  return bytes;
+}

@@ -1,0 +1,221 @@
+/**
+ * STUN messages for ICE and TURN: decoding to a flat {@link StunMessageView}
+ * and building ready-to-send datagrams. The `stun` package is the codec;
+ * this module validates around it and corrects what it gets wrong (each
+ * correction says why). Demultiplexing and integrity checks over raw bytes
+ * (raw.ts) and builders (build.ts) are re-exported here.
+ */
+import { SocketAddress } from 'node:net';
+import stun from 'stun';
+import type { StunAttribute } from 'stun';
+import { asBuffer, attributeOffsets, isStunFramed, readUint16 } from './raw.js';
+import type { StunAddress, StunClass, StunMessageView } from './types.js';
+
+export * from './build.js';
+export {
+  classifyPacket,
+  isStunPacket,
+  longTermKey,
+  type PacketKind,
+  shortTermKey,
+  verifyFingerprint,
+  verifyIntegrity,
+} from './raw.js';
+
+const A = stun.constants;
+
+/** `valueType` of stun's attribute classes (its `attributeValueType` is not exported). */
+const XOR_ADDRESS = 2;
+const UINT32 = 3;
+const BYTE_STRING = 4;
+const ERROR_CODE = 5;
+
+const CLASSES: readonly StunClass[] = ['request', 'indication', 'success', 'error'];
+
+/**
+ * Comprehension-required attributes (< 0x8000) this module understands or may
+ * safely ignore. MAPPED-ADDRESS is superseded by XOR-MAPPED-ADDRESS, which
+ * servers send alongside it.
+ */
+const UNDERSTOOD = new Set<number>([
+  A.STUN_ATTR_MAPPED_ADDRESS,
+  A.STUN_ATTR_USERNAME,
+  A.STUN_ATTR_MESSAGE_INTEGRITY,
+  A.STUN_ATTR_ERROR_CODE,
+  A.STUN_ATTR_UNKNOWN_ATTRIBUTES,
+  A.STUN_ATTR_CHANNEL_NUMBER,
+  A.STUN_ATTR_LIFETIME,
+  A.STUN_ATTR_XOR_PEER_ADDRESS,
+  A.STUN_ATTR_DATA,
+  A.STUN_ATTR_REALM,
+  A.STUN_ATTR_NONCE,
+  A.STUN_ATTR_XOR_RELAYED_ADDRESS,
+  A.STUN_ATTR_XOR_MAPPED_ADDRESS,
+  A.STUN_ATTR_PRIORITY,
+  A.STUN_ATTR_USE_CANDIDATE,
+]);
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Thrown by the attribute readers; never escapes {@link decodeStun}. */
+const MALFORMED = new Error('malformed STUN attribute');
+
+/**
+ * Decodes a datagram into a {@link StunMessageView}, or returns undefined
+ * (never throws) when it is not one well-formed STUN message: shorter than a
+ * header, top two bits set, no magic cookie, header length not the datagram's
+ * length minus 20 or not a multiple of 4, a truncated attribute, or a known
+ * attribute with a malformed value. Only the first attribute of each type
+ * counts, and attributes after MESSAGE-INTEGRITY other than FINGERPRINT are
+ * ignored (RFC 8489 §14.5), so everything in the view is covered by the
+ * integrity check. Integrity itself is not checked here: see
+ * {@link verifyIntegrity}.
+ */
+export function decodeStun(data: Uint8Array): StunMessageView | undefined {
+  if (!isStunFramed(data)) return undefined;
+  const offsets = attributeOffsets(data);
+  if (offsets === undefined) return undefined;
+  try {
+    const message = stun.decode(asBuffer(data));
+    const view: Writable<StunMessageView> = {
+      cls: CLASSES[((message.type >> 7) & 2) | ((message.type >> 4) & 1)] as StunClass,
+      method: (message.type & 0x000f) | ((message.type >> 1) & 0x0070) | ((message.type >> 2) & 0x0f80),
+      transactionId: message.transactionId,
+      raw: data,
+      useCandidate: false,
+      hasIntegrity: false,
+      hasFingerprint: false,
+      unknownComprehensionRequired: [],
+    };
+    const unknown: number[] = [];
+    const seen = new Set<number>();
+    let index = 0;
+    for (const attribute of message) {
+      const offset = offsets[index++];
+      if (offset === undefined || readUint16(data, offset) !== attribute.type) return undefined;
+      if (view.hasFingerprint || (view.hasIntegrity && attribute.type !== A.STUN_ATTR_FINGERPRINT)) continue;
+      if (seen.has(attribute.type)) continue;
+      seen.add(attribute.type);
+      readAttribute(view, attribute, data, offset + 4, readUint16(data, offset + 2));
+      if (attribute.type < 0x8000 && !UNDERSTOOD.has(attribute.type)) unknown.push(attribute.type);
+    }
+    if (index !== offsets.length) return undefined;
+    view.unknownComprehensionRequired = unknown;
+    return view;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Copies one attribute into the view, correcting stun's decoding where needed. */
+function readAttribute(
+  view: Writable<StunMessageView>,
+  attribute: StunAttribute,
+  data: Uint8Array,
+  valueOffset: number,
+  length: number,
+): void {
+  switch (attribute.type) {
+    case A.STUN_ATTR_USERNAME:
+      view.username = bytes(attribute).toString('utf8');
+      return;
+    case A.STUN_ATTR_REALM:
+      view.realm = bytes(attribute).toString('utf8');
+      return;
+    case A.STUN_ATTR_NONCE:
+      view.nonce = bytes(attribute).toString('utf8');
+      return;
+    case A.STUN_ATTR_DATA:
+      view.data = bytes(attribute);
+      return;
+    case A.STUN_ATTR_PRIORITY:
+      view.priority = uint32(attribute, length);
+      return;
+    case A.STUN_ATTR_LIFETIME:
+      view.lifetime = uint32(attribute, length);
+      return;
+    case A.STUN_ATTR_CHANNEL_NUMBER:
+      // stun decodes the whole 32 bits; the number is the top 16, the rest RFFU (RFC 8656 §18.1).
+      view.channelNumber = uint32(attribute, length) >>> 16;
+      return;
+    case A.STUN_ATTR_USE_CANDIDATE:
+      if (length !== 0) throw MALFORMED;
+      view.useCandidate = true;
+      return;
+    case A.STUN_ATTR_ICE_CONTROLLING:
+      view.iceControlling = tieBreaker(attribute, length);
+      return;
+    case A.STUN_ATTR_ICE_CONTROLLED:
+      view.iceControlled = tieBreaker(attribute, length);
+      return;
+    case A.STUN_ATTR_XOR_MAPPED_ADDRESS:
+      view.xorMappedAddress = xorAddress(attribute, data, valueOffset, length);
+      return;
+    case A.STUN_ATTR_XOR_RELAYED_ADDRESS:
+      view.xorRelayedAddress = xorAddress(attribute, data, valueOffset, length);
+      return;
+    case A.STUN_ATTR_XOR_PEER_ADDRESS:
+      view.xorPeerAddress = xorAddress(attribute, data, valueOffset, length);
+      return;
+    case A.STUN_ATTR_ERROR_CODE:
+      view.errorCode = errorCode(attribute, data, valueOffset, length);
+      return;
+    case A.STUN_ATTR_MESSAGE_INTEGRITY:
+      if (length !== 20) throw MALFORMED;
+      view.hasIntegrity = true;
+      return;
+    case A.STUN_ATTR_FINGERPRINT:
+      if (length !== 4) throw MALFORMED;
+      view.hasFingerprint = true;
+      return;
+  }
+}
+
+function bytes(attribute: StunAttribute): Buffer {
+  if (attribute.valueType !== BYTE_STRING) throw MALFORMED;
+  return attribute.value ?? Buffer.alloc(0);
+}
+
+/** stun ignores bytes past the 4th and throws on fewer: insist on exactly 4. */
+function uint32(attribute: StunAttribute, length: number): number {
+  if (attribute.valueType !== UINT32 || length !== 4) throw MALFORMED;
+  return attribute.value;
+}
+
+/** stun keeps ICE-CONTROLLING/ICE-CONTROLLED as raw bytes; they are a 64-bit unsigned integer. */
+function tieBreaker(attribute: StunAttribute, length: number): bigint {
+  if (length !== 8) throw MALFORMED;
+  return bytes(attribute).readBigUInt64BE(0);
+}
+
+/**
+ * stun reads 16 address bytes for any family but 1 and ignores trailing bytes,
+ * so check family and length against the raw value. It also formats IPv6 with
+ * the `ip` package (first zero run compressed, not the longest; IPv4-mapped in
+ * hex): re-format with Node's own (RFC 5952) text form, the one in `rinfo`.
+ */
+function xorAddress(attribute: StunAttribute, data: Uint8Array, valueOffset: number, length: number): StunAddress {
+  if (attribute.valueType !== XOR_ADDRESS) throw MALFORMED;
+  const family = data[valueOffset + 1];
+  const { address, port } = attribute.value;
+  if (family === 1 && length === 8) return { address, port };
+  if (family === 2 && length === 20) return { address: new SocketAddress({ address, family: 'ipv6' }).address, port };
+  throw MALFORMED;
+}
+
+/**
+ * stun decodes ERROR-CODE as `class * (number + 100)` (401 becomes 404): read
+ * class and number from the raw value (RFC 8489 §14.8); keep stun's reason.
+ */
+function errorCode(
+  attribute: StunAttribute,
+  data: Uint8Array,
+  valueOffset: number,
+  length: number,
+): { code: number; reason: string } {
+  if (attribute.valueType !== ERROR_CODE || length < 4) throw MALFORMED;
+  const errorClass = (data[valueOffset + 2] as number) & 0x07;
+  const number = data[valueOffset + 3] as number;
+  if (errorClass < 3 || errorClass > 6 || number > 99) throw MALFORMED;
+  return { code: errorClass * 100 + number, reason: attribute.reason };
+}
