@@ -1,27 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import {
   BehaviorSubject,
-  EMPTY,
-  type Observable,
-  ReplaySubject,
-  Subject,
-  type Subscription,
   catchError,
+  EMPTY,
   filter,
   from,
   map,
   mergeMap,
+  type Observable,
+  ReplaySubject,
+  Subject,
+  type Subscription,
   switchAll,
 } from 'rxjs';
 import { candidatePriority, computeFoundation, localPreference, parseCandidate } from './candidate.js';
 import type { Candidate } from './candidate-types.js';
 import { canonicalAddress } from './core/address.js';
-import { type IceCredentials, generateCredentials, validateCredentials } from './core/credentials.js';
+import { generateCredentials, type IceCredentials, validateCredentials } from './core/credentials.js';
 import type { CandidatePair, IceRole } from './core/pair.js';
 import { type ConnectionState, IceSession, type SessionEvent } from './core/session.js';
 import { InvalidArgumentError, InvalidStateError, LimitExceededError } from './errors.js';
 import { type IceAgentOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { type AgentStats, type TransportCounters, buildStats, createTransportCounters } from './stats.js';
+import { type AgentStats, buildStats, createTransportCounters, type TransportCounters } from './stats.js';
 import { decodeStun } from './stun/message.js';
 import type { HostAddress, InboundPacket, PacketSocket } from './transport/types.js';
 
@@ -71,7 +71,9 @@ export class IceAgent {
   readonly role$: Observable<IceRole>;
 
   private readonly options: ResolvedOptions;
-  private readonly generations = new BehaviorSubject<ReplaySubject<Candidate>>(new ReplaySubject<Candidate>());
+  private readonly generations = new BehaviorSubject<ReplaySubject<Candidate>>(
+    new ReplaySubject<Candidate>(),
+  );
   private readonly gatheringState = new BehaviorSubject<GatheringState>('new');
   private readonly connectionState = new BehaviorSubject<ConnectionState>('new');
   private readonly selected = new BehaviorSubject<SelectedPair | undefined>(undefined);
@@ -120,7 +122,8 @@ export class IceAgent {
       return;
     }
     const { transport, ipFilter, ports, iceTransportPolicy } = this.options;
-    const addresses = iceTransportPolicy === 'relay' ? [] : selectHostAddresses(transport.hostAddresses(), ipFilter);
+    const addresses =
+      iceTransportPolicy === 'relay' ? [] : selectHostAddresses(transport.hostAddresses(), ipFilter);
     this.gathering = from(addresses)
       .pipe(
         mergeMap((host, index) =>
@@ -166,14 +169,20 @@ export class IceAgent {
    */
   addRemoteCandidate(candidate: string): void {
     this.assertRunning('addRemoteCandidate');
-    if (typeof candidate !== 'string') throw new InvalidArgumentError('addRemoteCandidate takes a candidate string');
+    if (typeof candidate !== 'string')
+      throw new InvalidArgumentError('addRemoteCandidate takes a candidate string');
     const parsed = parseCandidate(candidate);
     if (parsed.component !== 1) {
       throw new InvalidArgumentError(`only component 1 is supported, got component ${parsed.component}`);
     }
-    const outcome = this.session.addRemoteCandidate({ ...parsed, address: canonicalAddress(parsed.address) }, this.now());
+    const outcome = this.session.addRemoteCandidate(
+      { ...parsed, address: canonicalAddress(parsed.address) },
+      this.now(),
+    );
     if (outcome === 'limit') {
-      throw new LimitExceededError(`remote candidate table is full (${this.options.maxRemoteCandidates} candidates)`);
+      throw new LimitExceededError(
+        `remote candidate table is full (${this.options.maxRemoteCandidates} candidates)`,
+      );
     }
     this.drive();
   }
@@ -207,7 +216,8 @@ export class IceAgent {
       throw new InvalidArgumentError(`datagram of ${data.byteLength} bytes exceeds ${MAX_DATAGRAM}`);
     }
     const pair = this.session.selectedPair ?? this.previous?.selectedPair;
-    if (!pair) throw new InvalidStateError('send() needs a selected pair: wait for connectionState$ "connected"');
+    if (!pair)
+      throw new InvalidStateError('send() needs a selected pair: wait for connectionState$ "connected"');
     const bound = this.sockets.get(pair.local.socketId);
     if (!bound) throw new InvalidStateError('the selected pair lost its socket');
     bound.socket.send(data, pair.remote.port, pair.remote.address);
@@ -268,7 +278,14 @@ export class IceAgent {
     this.previous = undefined;
     this.connectionState.next('closed');
     this.generations.value.complete();
-    for (const subject of [this.generations, this.gatheringState, this.connectionState, this.selected, this.data, this.role]) {
+    for (const subject of [
+      this.generations,
+      this.gatheringState,
+      this.connectionState,
+      this.selected,
+      this.data,
+      this.role,
+    ]) {
       subject.complete();
     }
   }
@@ -276,13 +293,20 @@ export class IceAgent {
   // ---- gathering --------------------------------------------------------------
 
   private addHostSocket(socket: PacketSocket, interfaceIndex: number): void {
-    if (this.stopped) return socket.close();
+    if (this.stopped) {
+      socket.close();
+      return;
+    }
     const id = this.nextSocketId++;
     const host: Candidate = {
       foundation: computeFoundation('host', socket.address, 'udp'),
       component: 1,
       transport: 'udp',
-      priority: candidatePriority('host', localPreference(socket.address, Math.min(interfaceIndex, 16383)), 1),
+      priority: candidatePriority(
+        'host',
+        localPreference(socket.address, Math.min(interfaceIndex, 16383)),
+        1,
+      ),
       address: socket.address,
       port: socket.port,
       type: 'host',
@@ -339,7 +363,11 @@ export class IceAgent {
   }
 
   /** After a restart, requests for the old ufrag and answers to its checks still belong to the old session. */
-  private sessionFor(username: string | undefined, isRequest: boolean, transactionId: Uint8Array): IceSession {
+  private sessionFor(
+    username: string | undefined,
+    isRequest: boolean,
+    transactionId: Uint8Array,
+  ): IceSession {
     const previous = this.previous;
     if (!previous) return this.session;
     if (isRequest) {

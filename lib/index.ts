@@ -3,35 +3,46 @@
  * connectivity checks and data are RxJS Observables.
  * @packageDocumentation
  */
-export { IceAgent, type GatheringState, type SelectedPair } from './agent.js';
-export type { IceAgentOptions, IceServer } from './options.js';
-export type { Candidate, CandidateType, TcpType } from './candidate-types.js';
+export { type GatheringState, IceAgent, type SelectedPair } from './agent.js';
 export {
-  parseCandidate,
-  serializeCandidate,
-  validateCandidate,
   candidatePriority,
-  pairPriority,
   computeFoundation,
   localPreference,
+  pairPriority,
+  parseCandidate,
+  serializeCandidate,
   TYPE_PREFERENCE,
+  validateCandidate,
 } from './candidate.js';
-export type { ConnectionState } from './core/session.js';
-export type { IceRole, PairState } from './core/pair.js';
+export type { Candidate, CandidateType, TcpType } from './candidate-types.js';
 export type { IceCredentials } from './core/credentials.js';
-export { DEFAULT_RETRANSMISSION, retransmissionSchedule, type RetransmissionPolicy } from './core/retransmission.js';
-export type { AgentStats, CandidatePairStats, TransportCounters } from './stats.js';
-export type { SessionCounters } from './core/session-counters.js';
-export type { Transport, PacketSocket, InboundPacket, HostAddress, PortRange, AddressFamily } from './transport/types.js';
-export { UdpTransport, type UdpTransportOptions } from './transport/udp.js';
+export type { IceRole, PairState } from './core/pair.js';
 export {
+  DEFAULT_RETRANSMISSION,
+  type RetransmissionPolicy,
+  retransmissionSchedule,
+} from './core/retransmission.js';
+export type { ConnectionState } from './core/session.js';
+export type { SessionCounters } from './core/session-counters.js';
+export {
+  BindError,
   IceError,
   type IceErrorCode,
+  InvalidArgumentError,
   InvalidCandidateError,
   InvalidCredentialsError,
   InvalidOptionError,
   InvalidStateError,
-  InvalidArgumentError,
-  BindError,
   LimitExceededError,
 } from './errors.js';
+export type { IceAgentOptions, IceServer } from './options.js';
+export type { AgentStats, CandidatePairStats, TransportCounters } from './stats.js';
+export type {
+  AddressFamily,
+  HostAddress,
+  InboundPacket,
+  PacketSocket,
+  PortRange,
+  Transport,
+} from './transport/types.js';
+export { UdpTransport, type UdpTransportOptions } from './transport/udp.js';

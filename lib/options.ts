@@ -1,4 +1,4 @@
-import { type SchedulerLike, asyncScheduler } from 'rxjs';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { IceRole } from './core/pair.js';
 import { DEFAULT_RETRANSMISSION, type RetransmissionPolicy } from './core/retransmission.js';
 import { InvalidOptionError } from './errors.js';
@@ -71,16 +71,21 @@ export interface ResolvedOptions {
 
 /** Validates user options and fills in defaults; throws {@link InvalidOptionError} naming the bad option. */
 export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError('options must be an object');
   if (options.role !== 'controlling' && options.role !== 'controlled') {
-    throw new InvalidOptionError(`role must be 'controlling' or 'controlled', got ${JSON.stringify(options.role)}`);
+    throw new InvalidOptionError(
+      `role must be 'controlling' or 'controlled', got ${JSON.stringify(options.role)}`,
+    );
   }
   const { ipFilter } = options;
   if (ipFilter !== undefined && typeof ipFilter !== 'function') {
     throw new InvalidOptionError('ipFilter must be a function (address, iface) => boolean');
   }
   if (options.iceTransportPolicy !== undefined && !['all', 'relay'].includes(options.iceTransportPolicy)) {
-    throw new InvalidOptionError(`iceTransportPolicy must be 'all' or 'relay', got ${JSON.stringify(options.iceTransportPolicy)}`);
+    throw new InvalidOptionError(
+      `iceTransportPolicy must be 'all' or 'relay', got ${JSON.stringify(options.iceTransportPolicy)}`,
+    );
   }
   if (options.iceServers !== undefined && !Array.isArray(options.iceServers)) {
     throw new InvalidOptionError('iceServers must be an array of { urls, username?, credential? }');
@@ -118,7 +123,8 @@ function checkPorts(ports: PortRange | undefined): PortRange | undefined {
   if (typeof ports !== 'object' || ports === null) throw new InvalidOptionError('ports must be { min, max }');
   checkInteger('ports.min', ports.min, 1, 65535);
   checkInteger('ports.max', ports.max, 1, 65535);
-  if (ports.min > ports.max) throw new InvalidOptionError(`ports.min (${ports.min}) is above ports.max (${ports.max})`);
+  if (ports.min > ports.max)
+    throw new InvalidOptionError(`ports.min (${ports.min}) is above ports.max (${ports.max})`);
   return { min: ports.min, max: ports.max };
 }
 

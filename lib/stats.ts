@@ -1,7 +1,7 @@
 import type { Candidate } from './candidate-types.js';
 import type { IceRole, PairState } from './core/pair.js';
-import type { SessionCounters } from './core/session-counters.js';
 import type { ConnectionState, IceSession } from './core/session.js';
+import type { SessionCounters } from './core/session-counters.js';
 
 /** Data-path and socket counters kept by the agent itself. */
 export interface TransportCounters {

@@ -1,4 +1,10 @@
-import { type CandidatePair, type IceRole, byPriorityDescending, computePairPriority, pathKey } from './pair.js';
+import {
+  byPriorityDescending,
+  type CandidatePair,
+  computePairPriority,
+  type IceRole,
+  pathKey,
+} from './pair.js';
 
 /**
  * The checklist of one ICE data stream (RFC 8445 §6.1.2): pairs ordered by
@@ -83,7 +89,9 @@ export class Checklist {
 
   /** True when no pair can still change state by itself (all succeeded or failed). */
   isSettled(): boolean {
-    return this.triggered.length === 0 && this.pairs.every((p) => p.state === 'succeeded' || p.state === 'failed');
+    return (
+      this.triggered.length === 0 && this.pairs.every((p) => p.state === 'succeeded' || p.state === 'failed')
+    );
   }
 
   /** Drops every pair (ICE restart). */
@@ -94,7 +102,9 @@ export class Checklist {
   }
 
   private hasActiveFoundation(foundation: string): boolean {
-    return this.pairs.some((p) => p.foundation === foundation && (p.state === 'waiting' || p.state === 'in-progress'));
+    return this.pairs.some(
+      (p) => p.foundation === foundation && (p.state === 'waiting' || p.state === 'in-progress'),
+    );
   }
 
   private evictBelow(pair: CandidatePair): boolean {

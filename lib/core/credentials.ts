@@ -43,9 +43,13 @@ function checkField(name: string, value: unknown, minLength: number): void {
     throw new InvalidCredentialsError(`${name} must be a string, got ${typeof value}`);
   }
   if (value.length < minLength || value.length > 256) {
-    throw new InvalidCredentialsError(`${name} must be ${minLength}-256 characters long, got ${value.length}`);
+    throw new InvalidCredentialsError(
+      `${name} must be ${minLength}-256 characters long, got ${value.length}`,
+    );
   }
   if (!ICE_CHARS.test(value)) {
-    throw new InvalidCredentialsError(`${name} may contain only ALPHA, DIGIT, "+" and "/" (RFC 8839 ice-char)`);
+    throw new InvalidCredentialsError(
+      `${name} may contain only ALPHA, DIGIT, "+" and "/" (RFC 8839 ice-char)`,
+    );
   }
 }

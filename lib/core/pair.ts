@@ -1,5 +1,5 @@
-import type { Candidate } from '../candidate-types.js';
 import { pairPriority } from '../candidate.js';
+import type { Candidate } from '../candidate-types.js';
 
 /** Candidate pair states (RFC 8445 §6.1.2.6). */
 export type PairState = 'frozen' | 'waiting' | 'in-progress' | 'succeeded' | 'failed';
@@ -62,7 +62,12 @@ export function pathKey(socketId: number, address: string, port: number): string
 }
 
 /** Creates a pair in the `frozen` state with its RFC 8445 §6.1.2.3 priority. */
-export function createPair(id: number, local: LocalCandidate, remote: Candidate, role: IceRole): CandidatePair {
+export function createPair(
+  id: number,
+  local: LocalCandidate,
+  remote: Candidate,
+  role: IceRole,
+): CandidatePair {
   return {
     id,
     local,

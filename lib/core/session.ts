@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import type { Candidate } from '../candidate-types.js';
 import { candidatePriority, computeFoundation } from '../candidate.js';
+import type { Candidate } from '../candidate-types.js';
 import {
   buildBindingError,
   buildBindingRequest,
@@ -13,12 +13,19 @@ import type { StunMessageView } from '../stun/types.js';
 import { ipVersion } from './address.js';
 import { Checklist } from './checklist.js';
 import type { IceCredentials } from './credentials.js';
-import { type CandidatePair, type IceRole, type LocalCandidate, createPair } from './pair.js';
-import { type RetransmissionPolicy, initialRto, nextRto } from './retransmission.js';
-import { type SessionCounters, createSessionCounters } from './session-counters.js';
+import { type CandidatePair, createPair, type IceRole, type LocalCandidate } from './pair.js';
+import { initialRto, nextRto, type RetransmissionPolicy } from './retransmission.js';
+import { createSessionCounters, type SessionCounters } from './session-counters.js';
 
 /** Connection states (W3C `RTCIceConnectionState`, plus `new`/`closed`). */
-export type ConnectionState = 'new' | 'checking' | 'connected' | 'completed' | 'failed' | 'disconnected' | 'closed';
+export type ConnectionState =
+  | 'new'
+  | 'checking'
+  | 'connected'
+  | 'completed'
+  | 'failed'
+  | 'disconnected'
+  | 'closed';
 
 /** Settings of one ICE session (one generation of credentials). */
 export interface SessionConfig {
@@ -172,8 +179,9 @@ export class IceSession {
       this.counters.badFingerprintPackets++;
       return;
     }
-    if (message.cls === 'request') this.handleRequest(socketId, address, port, message, now);
-    else if (message.cls === 'success' || message.cls === 'error') this.handleResponse(socketId, address, port, message, now);
+    if (message.cls === 'request') this.handleRequest(socketId, address, port, message);
+    else if (message.cls === 'success' || message.cls === 'error')
+      this.handleResponse(socketId, address, port, message, now);
     else this.counters.indicationsReceived++;
     this.update(now);
   }
@@ -259,7 +267,7 @@ export class IceSession {
 
   // ---- STUN -----------------------------------------------------------------
 
-  private handleRequest(socketId: number, address: string, port: number, request: StunMessageView, now: number): void {
+  private handleRequest(socketId: number, address: string, port: number, request: StunMessageView): void {
     const reply = (code: number, reason: string, key?: KeyObject): void => {
       this.transmits.push({
         socketId,
@@ -270,21 +278,25 @@ export class IceSession {
     };
     if (request.username === undefined || !request.hasIntegrity) {
       this.counters.unauthenticatedPackets++;
-      return reply(400, 'Bad Request');
+      reply(400, 'Bad Request');
+      return;
     }
     const colon = request.username.indexOf(':');
     const recipientUfrag = colon < 0 ? request.username : request.username.slice(0, colon);
     if (recipientUfrag !== this.localCredentials.ufrag || !verifyIntegrity(request.raw, this.localKey)) {
       this.counters.unauthenticatedPackets++;
-      return reply(401, 'Unauthorized');
+      reply(401, 'Unauthorized');
+      return;
     }
     if (request.unknownComprehensionRequired.length > 0) {
       this.counters.malformedPackets++;
-      return reply(420, 'Unknown Attribute', this.localKey);
+      reply(420, 'Unknown Attribute', this.localKey);
+      return;
     }
     if (this.resolveRoleConflict(request)) {
       this.counters.roleConflicts++;
-      return reply(487, 'Role Conflict', this.localKey);
+      reply(487, 'Role Conflict', this.localKey);
+      return;
     }
     const local = this.localCandidates.find((c) => c.socketId === socketId && isPairable(c));
     if (!local) {
@@ -297,7 +309,11 @@ export class IceSession {
       socketId,
       address,
       port,
-      data: buildBindingSuccess({ transactionId: request.transactionId, mapped: { address, port }, key: this.localKey }),
+      data: buildBindingSuccess({
+        transactionId: request.transactionId,
+        mapped: { address, port },
+        key: this.localKey,
+      }),
     });
 
     const remote = this.findRemote(address, port) ?? this.learnPeerReflexive(address, port, request.priority);
@@ -329,7 +345,13 @@ export class IceSession {
     this.checklist.enqueueTriggered(pair);
   }
 
-  private handleResponse(socketId: number, address: string, port: number, response: StunMessageView, now: number): void {
+  private handleResponse(
+    socketId: number,
+    address: string,
+    port: number,
+    response: StunMessageView,
+    now: number,
+  ): void {
     const id = transactionKey(response.transactionId);
     const tx = this.transactions.get(id);
     if (!tx) {
@@ -348,13 +370,21 @@ export class IceSession {
     // RFC 8445 §7.2.5.2.1: the response must come back over the same path.
     if (socketId !== pair.local.socketId || address !== pair.remote.address || port !== pair.remote.port) {
       this.counters.nonSymmetricResponses++;
-      return this.failPair(pair);
+      this.failPair(pair);
+      return;
     }
     if (response.cls === 'error') {
-      if (response.errorCode?.code === 487) return this.handleRoleConflictResponse(tx);
-      return this.failPair(pair);
+      if (response.errorCode?.code === 487) {
+        this.handleRoleConflictResponse(tx);
+        return;
+      }
+      this.failPair(pair);
+      return;
     }
-    if (!response.xorMappedAddress) return this.failPair(pair);
+    if (!response.xorMappedAddress) {
+      this.failPair(pair);
+      return;
+    }
     if (tx.attempts === 1) pair.rtt = now - tx.firstSentAt;
     this.learnLocalPeerReflexive(pair, response.xorMappedAddress.address, response.xorMappedAddress.port);
     pair.state = 'succeeded';
@@ -390,7 +420,11 @@ export class IceSession {
     this.events.push({ type: 'role', role });
   }
 
-  private learnPeerReflexive(address: string, port: number, priority: number | undefined): Candidate | undefined {
+  private learnPeerReflexive(
+    address: string,
+    port: number,
+    priority: number | undefined,
+  ): Candidate | undefined {
     if (this.remoteCandidates.length >= this.config.maxRemoteCandidates) {
       this.counters.droppedPeerReflexive++;
       return undefined;
@@ -413,7 +447,9 @@ export class IceSession {
 
   /** RFC 8445 §7.2.5.3.1: a mapped address we do not know is a local peer-reflexive candidate. */
   private learnLocalPeerReflexive(pair: CandidatePair, address: string, port: number): void {
-    const known = this.localCandidates.some((c) => c.candidate.address === address && c.candidate.port === port);
+    const known = this.localCandidates.some(
+      (c) => c.candidate.address === address && c.candidate.port === port,
+    );
     if (known || pair.local.candidate.type === 'relay') return;
     const base = pair.local.candidate;
     this.localCandidates.push({
@@ -446,7 +482,9 @@ export class IceSession {
       tieBreaker: this.config.tieBreaker,
       useCandidate,
     });
-    const active = this.checklist.pairs.filter((p) => p.state === 'waiting' || p.state === 'in-progress').length;
+    const active = this.checklist.pairs.filter(
+      (p) => p.state === 'waiting' || p.state === 'in-progress',
+    ).length;
     const rto = initialRto(this.config.ta, active);
     const tx: CheckTransaction = {
       pair,
@@ -469,7 +507,12 @@ export class IceSession {
   }
 
   private send(pair: CandidatePair, data: Uint8Array): void {
-    this.transmits.push({ socketId: pair.local.socketId, address: pair.remote.address, port: pair.remote.port, data });
+    this.transmits.push({
+      socketId: pair.local.socketId,
+      address: pair.remote.address,
+      port: pair.remote.port,
+      data,
+    });
   }
 
   private failPair(pair: CandidatePair): void {
@@ -496,7 +539,8 @@ export class IceSession {
   }
 
   private nominationDeadline(): number | undefined {
-    if (this.role !== 'controlling' || this.firstValidAt === undefined || this.isNominating()) return undefined;
+    if (this.role !== 'controlling' || this.firstValidAt === undefined || this.isNominating())
+      return undefined;
     return this.firstValidAt + this.config.nominationDelay;
   }
 
@@ -588,4 +632,3 @@ function earliest(a: number | undefined, b: number | undefined): number | undefi
 function transactionKey(id: Uint8Array): string {
   return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
 }
-

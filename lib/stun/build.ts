@@ -7,8 +7,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
-import stun from 'stun';
 import type { StunAttribute, StunRequest } from 'stun';
+import stun from 'stun';
 import { InvalidArgumentError } from '../errors.js';
 import { asBuffer } from './raw.js';
 import { type StunAddress, type StunClass, StunMethod } from './types.js';
@@ -23,10 +23,16 @@ const A = stun.constants;
  */
 export type StunAttributeSpec =
   | { readonly kind: 'username' | 'realm' | 'nonce' | 'software'; readonly value: string }
-  | { readonly kind: 'priority' | 'lifetime' | 'channelNumber' | 'requestedTransport'; readonly value: number }
+  | {
+      readonly kind: 'priority' | 'lifetime' | 'channelNumber' | 'requestedTransport';
+      readonly value: number;
+    }
   | { readonly kind: 'iceControlling' | 'iceControlled'; readonly value: bigint }
   | { readonly kind: 'useCandidate' | 'dontFragment' }
-  | { readonly kind: 'xorMappedAddress' | 'xorPeerAddress' | 'xorRelayedAddress'; readonly value: StunAddress }
+  | {
+      readonly kind: 'xorMappedAddress' | 'xorPeerAddress' | 'xorRelayedAddress';
+      readonly value: StunAddress;
+    }
   | { readonly kind: 'data'; readonly value: Uint8Array }
   | { readonly kind: 'errorCode'; readonly value: { readonly code: number; readonly reason: string } }
   | { readonly kind: 'unknownAttributes'; readonly value: readonly number[] };
@@ -139,7 +145,11 @@ export function buildBindingRequest(o: {
  * XOR-MAPPED-ADDRESS (the request's source, IPv4 or IPv6), MESSAGE-INTEGRITY
  * under the local password's key, FINGERPRINT.
  */
-export function buildBindingSuccess(o: { transactionId: Uint8Array; mapped: StunAddress; key: KeyObject }): Buffer {
+export function buildBindingSuccess(o: {
+  transactionId: Uint8Array;
+  mapped: StunAddress;
+  key: KeyObject;
+}): Buffer {
   return buildStunMessage({
     method: StunMethod.Binding,
     cls: 'success',
@@ -164,7 +174,8 @@ export function buildBindingError(o: {
   unknownAttributes?: readonly number[];
 }): Buffer {
   const attributes: StunAttributeSpec[] = [{ kind: 'errorCode', value: { code: o.code, reason: o.reason } }];
-  if (o.unknownAttributes !== undefined) attributes.push({ kind: 'unknownAttributes', value: o.unknownAttributes });
+  if (o.unknownAttributes !== undefined)
+    attributes.push({ kind: 'unknownAttributes', value: o.unknownAttributes });
   return buildStunMessage({
     method: StunMethod.Binding,
     cls: 'error',
@@ -177,7 +188,12 @@ export function buildBindingError(o: {
 
 /** A Binding indication with only FINGERPRINT: the ICE keepalive (RFC 8445 §11). */
 export function buildBindingIndication(): Buffer {
-  return buildStunMessage({ method: StunMethod.Binding, cls: 'indication', attributes: [], fingerprint: true });
+  return buildStunMessage({
+    method: StunMethod.Binding,
+    cls: 'indication',
+    attributes: [],
+    fingerprint: true,
+  });
 }
 
 /**
@@ -208,7 +224,9 @@ function messageType(method: number, cls: StunClass): number {
   }
   const c = CLASS_BITS[cls];
   if (c === undefined) throw new InvalidArgumentError(`unknown STUN class: ${String(cls)}`);
-  return (method & 0x000f) | ((method & 0x0070) << 1) | ((method & 0x0f80) << 2) | ((c & 1) << 4) | ((c & 2) << 7);
+  return (
+    (method & 0x000f) | ((method & 0x0070) << 1) | ((method & 0x0f80) << 2) | ((c & 1) << 4) | ((c & 2) << 7)
+  );
 }
 
 /** Adds one attribute through stun; undefined when that type is already present. */
@@ -247,7 +265,8 @@ function addAttribute(message: StunRequest, a: StunAttributeSpec): StunAttribute
     case 'xorRelayedAddress': {
       // STUN carries no IPv6 scope, and stun's address parser rejects one ("fe80::1%eth0").
       const address = String(a.value.address).replace(/%.*$/, '');
-      if (isIP(address) === 0) throw new InvalidArgumentError(`${a.kind}: not an IP address: ${a.value.address}`);
+      if (isIP(address) === 0)
+        throw new InvalidArgumentError(`${a.kind}: not an IP address: ${a.value.address}`);
       return message.addAttribute(type, address, integer(a.value.port, `${a.kind} port`, 0, 0xffff));
     }
     case 'data':

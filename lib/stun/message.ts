@@ -6,8 +6,8 @@
  * (raw.ts) and builders (build.ts) are re-exported here.
  */
 import { SocketAddress } from 'node:net';
-import stun from 'stun';
 import type { StunAttribute } from 'stun';
+import stun from 'stun';
 import { asBuffer, attributeOffsets, isStunFramed, readUint16 } from './raw.js';
 import type { StunAddress, StunClass, StunMessageView } from './types.js';
 
@@ -63,7 +63,8 @@ const MALFORMED = new Error('malformed STUN attribute');
 /**
  * Decodes a datagram into a {@link StunMessageView}, or returns undefined
  * (never throws) when it is not one well-formed STUN message: shorter than a
- * header, top two bits set, no magic cookie, header length not the datagram's
+ * header, first byte outside 0–3 (RFC 7983; so top two bits zero and methods
+ * below 0x100), no magic cookie, header length not the datagram's
  * length minus 20 or not a multiple of 4, a truncated attribute, or a known
  * attribute with a malformed value. Only the first attribute of each type
  * counts, and attributes after MESSAGE-INTEGRITY other than FINGERPRINT are
@@ -77,6 +78,7 @@ export function decodeStun(data: Uint8Array): StunMessageView | undefined {
   if (offsets === undefined) return undefined;
   try {
     const message = stun.decode(asBuffer(data));
+    // stun exposes only the 16-bit type: split out the class bits C1 C0 and the method (RFC 8489 §5).
     const view: Writable<StunMessageView> = {
       cls: CLASSES[((message.type >> 7) & 2) | ((message.type >> 4) & 1)] as StunClass,
       method: (message.type & 0x000f) | ((message.type >> 1) & 0x0070) | ((message.type >> 2) & 0x0f80),
@@ -171,6 +173,7 @@ function readAttribute(
   }
 }
 
+/** The value of a byte-string attribute (stun leaves it null when empty). */
 function bytes(attribute: StunAttribute): Buffer {
   if (attribute.valueType !== BYTE_STRING) throw MALFORMED;
   return attribute.value ?? Buffer.alloc(0);
@@ -194,12 +197,19 @@ function tieBreaker(attribute: StunAttribute, length: number): bigint {
  * the `ip` package (first zero run compressed, not the longest; IPv4-mapped in
  * hex): re-format with Node's own (RFC 5952) text form, the one in `rinfo`.
  */
-function xorAddress(attribute: StunAttribute, data: Uint8Array, valueOffset: number, length: number): StunAddress {
+function xorAddress(
+  attribute: StunAttribute,
+  data: Uint8Array,
+  valueOffset: number,
+  length: number,
+): StunAddress {
   if (attribute.valueType !== XOR_ADDRESS) throw MALFORMED;
   const family = data[valueOffset + 1];
   const { address, port } = attribute.value;
   if (family === 1 && length === 8) return { address, port };
-  if (family === 2 && length === 20) return { address: new SocketAddress({ address, family: 'ipv6' }).address, port };
+  if (family === 2 && length === 20) {
+    return { address: new SocketAddress({ address, family: 'ipv6' }).address, port };
+  }
   throw MALFORMED;
 }
 

@@ -187,10 +187,12 @@ export function verifyFingerprint(raw: Uint8Array): boolean {
   if (!isStunFramed(raw)) return false;
   const offset = findAttribute(raw, FINGERPRINT);
   if (offset < 0 || !isFinalFingerprint(raw, offset)) return false;
-  return ((crc32(raw.subarray(0, offset)) ^ FINGERPRINT_XOR) >>> 0) === readUint32(raw, offset + 4);
+  return (crc32(raw.subarray(0, offset)) ^ FINGERPRINT_XOR) >>> 0 === readUint32(raw, offset + 4);
 }
 
 /** A 4-byte FINGERPRINT attribute at `offset` that ends the message. */
 function isFinalFingerprint(raw: Uint8Array, offset: number): boolean {
-  return offset + 8 === raw.length && readUint16(raw, offset) === FINGERPRINT && readUint16(raw, offset + 2) === 4;
+  return (
+    offset + 8 === raw.length && readUint16(raw, offset) === FINGERPRINT && readUint16(raw, offset + 2) === 4
+  );
 }

@@ -1,4 +1,4 @@
-import { type SchedulerLike, Subscription, delay, filter, take } from 'rxjs';
+import { delay, filter, type SchedulerLike, Subscription, take } from 'rxjs';
 import type { IceAgent } from '../agent.js';
 import { serializeCandidate } from '../candidate.js';
 
