@@ -1,0 +1,255 @@
+/**
+ * Interop suite runner: drives rx-ice against itself and against aioice through the shared ICE
+ * harness (`../shared/interop`, see its README.md and PROTOCOL.md), one `drive.mjs` run at a time.
+ *
+ *   npm run test:interop [-- options]
+ *   tsx spec/interop/run.ts [--only SUBSTR]... [--repeat N] [--peers rx-ice|aioice] [--turn]
+ *                           [--count N] [--timeout S] [--no-netns] [--verbose] [--list]
+ *
+ * - `--only SUBSTR`: run the cases whose name contains SUBSTR (repeatable: any of them).
+ * - `--repeat N` (env `INTEROP_REPEAT`, default 3): runs per case.
+ * - `--peers aioice`: sanity mode, aioice against itself (checks the harness and this runner
+ *   without rx-ice). Default `--peers rx-ice`: the real suite.
+ * - `--turn` (env `INTEROP_TURN=1`): also run the TURN cases, which are otherwise reported as
+ *   skipped (never silently passed) until rx-ice has a TURN client.
+ * - `--no-netns`: pass `--no-netns` to the driver (machines where `unshare -n` is not allowed).
+ *
+ * Every driver JSON line is printed as-is, then a summary table. Exit status 1 when any run
+ * failed or no case was selected, 2 on a usage error. Env `INTEROP_HARNESS` overrides the harness
+ * folder (default: `<repo>/../shared/interop`).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const HARNESS = resolve(process.env.INTEROP_HARNESS ?? resolve(REPO, '../shared/interop'));
+const DRIVER = resolve(HARNESS, 'drive.mjs');
+const TURN_SKIP_REASON = 'TURN client not implemented yet (issue #4)';
+
+const sh = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** Peer commands. The driver runs them with the harness folder as cwd, so every path is absolute. */
+const PEERS = {
+  'rx-ice': [
+    process.execPath,
+    resolve(REPO, 'node_modules/.bin/tsx'),
+    '--tsconfig',
+    resolve(REPO, 'tsconfig.json'),
+    resolve(REPO, 'examples/interop-peer.ts'),
+  ]
+    .map(sh)
+    .join(' '),
+  aioice: ['/usr/bin/python3', resolve(HARNESS, 'peers/aioice_peer.py')].map(sh).join(' '),
+} as const;
+type PeerName = keyof typeof PEERS;
+
+interface Case {
+  /** `<A>/<B> <mode>`; A is controlling, B controlled. */
+  readonly name: string;
+  readonly a: PeerName;
+  readonly b: PeerName;
+  /** Extra driver flags (`--turn`, `--relay-only`, ...). */
+  readonly flags?: readonly string[];
+  /** Why the case is skipped unless enabled (`--turn` / `INTEROP_TURN=1`). */
+  readonly gatedTurn?: boolean;
+}
+
+const TURN_RELAY_ONLY = ['--turn', '--relay-only'] as const;
+
+/** The suite. Add a row to add a case. */
+const CASES: readonly Case[] = [
+  { name: 'rx-ice/rx-ice host', a: 'rx-ice', b: 'rx-ice' },
+  { name: 'rx-ice/aioice host', a: 'rx-ice', b: 'aioice' },
+  { name: 'aioice/rx-ice host', a: 'aioice', b: 'rx-ice' },
+  {
+    name: 'rx-ice/aioice turn-relay-only',
+    a: 'rx-ice',
+    b: 'aioice',
+    flags: TURN_RELAY_ONLY,
+    gatedTurn: true,
+  },
+  {
+    name: 'aioice/rx-ice turn-relay-only',
+    a: 'aioice',
+    b: 'rx-ice',
+    flags: TURN_RELAY_ONLY,
+    gatedTurn: true,
+  },
+  {
+    name: 'rx-ice/rx-ice turn-relay-only',
+    a: 'rx-ice',
+    b: 'rx-ice',
+    flags: TURN_RELAY_ONLY,
+    gatedTurn: true,
+  },
+];
+
+/** Sanity mode (`--peers aioice`): the harness and this runner, without rx-ice. */
+const SANITY_CASES: readonly Case[] = [
+  { name: 'aioice/aioice host', a: 'aioice', b: 'aioice' },
+  { name: 'aioice/aioice turn-relay-only', a: 'aioice', b: 'aioice', flags: TURN_RELAY_ONLY },
+];
+
+interface DriverResult {
+  ok?: boolean;
+  ms_ice_a?: number | null;
+  ms_ice_b?: number | null;
+  ms_total?: number | null;
+  error?: string | null;
+  /** Present on failure: both peers' summaries, with their last stderr lines. */
+  detail?: Partial<Record<'a' | 'b', { stderr_tail?: string[] }>>;
+}
+interface Row {
+  readonly name: string;
+  readonly run: string;
+  readonly ok: 'ok' | 'FAIL' | 'skip';
+  readonly result?: DriverResult;
+  readonly note?: string;
+}
+
+function usage(message: string): never {
+  process.stderr.write(`run.ts: ${message}\n`);
+  process.exit(2);
+}
+
+function options() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        only: { type: 'string', multiple: true },
+        repeat: { type: 'string' },
+        peers: { type: 'string', default: 'rx-ice' },
+        turn: { type: 'boolean', default: process.env.INTEROP_TURN === '1' },
+        count: { type: 'string', default: '20' },
+        timeout: { type: 'string', default: '30' },
+        'no-netns': { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        list: { type: 'boolean', default: false },
+      },
+    });
+    return values;
+  } catch (err) {
+    return usage(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Runs the driver once; resolves with its JSON line (printed as-is) or a synthetic failure. */
+function drive(c: Case, args: readonly string[], timeoutS: number): Promise<DriverResult> {
+  const argv = [DRIVER, '--a', PEERS[c.a], '--b', PEERS[c.b], ...(c.flags ?? []), ...args];
+  return new Promise((done) => {
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    // The driver enforces --timeout itself; this only guards against a hung driver.
+    const guard = setTimeout(() => child.kill('SIGTERM'), (timeoutS + 30) * 1000);
+    child.on('error', (err) => done({ ok: false, error: `cannot spawn the driver: ${err.message}` }));
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      let result: DriverResult | undefined;
+      for (const line of stdout.split('\n').filter((l) => l.trim())) {
+        process.stdout.write(`${line}\n`);
+        try {
+          result = JSON.parse(line) as DriverResult;
+        } catch {}
+      }
+      if (!result) result = { ok: false, error: `driver printed no JSON result (exit ${code ?? signal})` };
+      // ok only when the driver both says so and exits 0
+      if (code !== 0 && result.ok)
+        result = { ...result, ok: false, error: `driver exited ${code ?? signal}` };
+      done(result);
+    });
+  });
+}
+
+function table(rows: readonly Row[]): string {
+  const head = ['case', 'run', 'ok', 'ms_ice_a', 'ms_ice_b', 'ms_total'];
+  const cell = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
+  const body = rows.map((r) => [
+    r.name,
+    r.run,
+    r.ok,
+    cell(r.result?.ms_ice_a),
+    cell(r.result?.ms_ice_b),
+    cell(r.result?.ms_total),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const fmt = (cols: readonly string[]) =>
+    `| ${cols.map((c, i) => (i < 3 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i < 3 ? `${'-'.repeat(w + 1)}-` : `-${'-'.repeat(w + 1)}`)).join('|')}|`;
+  return [fmt(head), rule, ...body.map(fmt)].join('\n');
+}
+
+async function main(): Promise<number> {
+  const opt = options();
+  const repeat = Number(opt.repeat ?? process.env.INTEROP_REPEAT ?? 3);
+  const timeoutS = Number(opt.timeout);
+  if (!Number.isInteger(repeat) || repeat < 1) usage(`bad --repeat / INTEROP_REPEAT: ${opt.repeat}`);
+  if (!(timeoutS > 0)) usage(`bad --timeout ${opt.timeout}`);
+  if (opt.peers !== 'rx-ice' && opt.peers !== 'aioice') usage(`--peers must be rx-ice or aioice`);
+
+  const all = opt.peers === 'aioice' ? SANITY_CASES : CASES;
+  const only = opt.only ?? [];
+  const cases = all.filter((c) => only.length === 0 || only.some((s) => c.name.includes(s)));
+  if (opt.list) {
+    for (const c of all)
+      process.stdout.write(`${c.name}${c.gatedTurn && !opt.turn ? ' (gated: --turn)' : ''}\n`);
+    return 0;
+  }
+  if (cases.length === 0) {
+    process.stderr.write(
+      `run.ts: no case matches --only ${only.join(', ')}; cases: ${all.map((c) => c.name).join(', ')}\n`,
+    );
+    return 1;
+  }
+  if (!existsSync(DRIVER)) {
+    process.stderr.write(`run.ts: interop harness not found: ${DRIVER} (set INTEROP_HARNESS)\n`);
+    return 1;
+  }
+  const args = ['--count', String(opt.count), '--timeout', String(timeoutS)];
+  if (opt['no-netns']) args.push('--no-netns');
+  if (opt.verbose) args.push('--verbose');
+
+  const log = (s: string) => process.stderr.write(`[interop ${new Date().toISOString()}] ${s}\n`);
+  const rows: Row[] = [];
+  for (const c of cases) {
+    if (c.gatedTurn && !opt.turn) {
+      log(`${c.name}: skipped: ${TURN_SKIP_REASON} (enable with --turn or INTEROP_TURN=1)`);
+      rows.push({ name: c.name, run: '-', ok: 'skip', note: TURN_SKIP_REASON });
+      continue;
+    }
+    for (let run = 1; run <= repeat; run++) {
+      log(
+        `${c.name} run ${run}/${repeat}: node drive.mjs --a ${c.a} --b ${c.b} ${[...(c.flags ?? []), ...args].join(' ')}`,
+      );
+      const result = await drive(c, args, timeoutS);
+      const ok = result.ok === true;
+      rows.push({ name: c.name, run: `${run}/${repeat}`, ok: ok ? 'ok' : 'FAIL', result });
+      if (!ok) log(`${c.name} run ${run}/${repeat} FAILED: ${result.error ?? 'unknown error'}`);
+    }
+  }
+
+  const failed = rows.filter((r) => r.ok === 'FAIL');
+  const skipped = rows.filter((r) => r.ok === 'skip');
+  const runs = rows.length - skipped.length;
+  process.stdout.write(`\n${table(rows)}\n\n`);
+  for (const r of failed) {
+    process.stdout.write(`FAIL ${r.name} run ${r.run}: ${r.result?.error ?? 'unknown error'}\n`);
+    for (const side of ['a', 'b'] as const) {
+      for (const line of r.result?.detail?.[side]?.stderr_tail?.slice(-5) ?? []) {
+        process.stdout.write(`  ${side.toUpperCase()} stderr: ${line}\n`);
+      }
+    }
+  }
+  for (const r of skipped) process.stdout.write(`SKIPPED ${r.name}: ${r.note}\n`);
+  process.stdout.write(
+    `interop: ${runs - failed.length}/${runs} runs passed, ${failed.length} failed, ${skipped.length} case(s) skipped\n`,
+  );
+  return failed.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();

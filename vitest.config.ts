@@ -1,0 +1,20 @@
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Unit and property tests: `spec/**\/*.spec.ts`. The interop suite (real peers
+ * in a network namespace, `npm run test:interop`) and the benchmarks
+ * (`npm run bench`) have their own runners and are kept out of `vitest run`.
+ */
+export default defineConfig({
+  test: {
+    include: ['spec/**/*.spec.ts'],
+    exclude: [...configDefaults.exclude, 'spec/interop/**', 'spec/bench/**'],
+    environment: 'node',
+    pool: 'forks',
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    teardownTimeout: 10_000,
+    // Fail loudly on a stray `.only` in CI instead of silently running a subset.
+    allowOnly: !process.env.CI,
+  },
+});
