@@ -20,19 +20,26 @@ function signal(from: IceAgent, to: IceAgent): void {
   from.gatheringState$.pipe(filter((s) => s === 'complete')).subscribe(() => to.endOfCandidates());
 }
 
-for (const [name, agent] of [['alice', alice], ['bob', bob]] as const) {
+for (const [name, agent] of [
+  ['alice', alice],
+  ['bob', bob],
+] as const) {
   agent.candidates$.subscribe((c) => console.log(`${name} candidate  ${serializeCandidate(c)}`));
   agent.gatheringState$.subscribe((s) => console.log(`${name} gathering  ${s}`));
   agent.connectionState$.subscribe((s) => console.log(`${name} state      ${s}`));
   agent.selectedPair$.subscribe((p) =>
-    console.log(`${name} selected   ${p.local.address}:${p.local.port} -> ${p.remote.address}:${p.remote.port}`),
+    console.log(
+      `${name} selected   ${p.local.address}:${p.local.port} -> ${p.remote.address}:${p.remote.port}`,
+    ),
   );
 }
 signal(alice, bob);
 signal(bob, alice);
 
 // Bob echoes everything back in upper case.
-bob.data$.subscribe((bytes) => bob.send(new TextEncoder().encode(new TextDecoder().decode(bytes).toUpperCase())));
+bob.data$.subscribe((bytes) =>
+  bob.send(new TextEncoder().encode(new TextDecoder().decode(bytes).toUpperCase())),
+);
 
 const connected = (agent: IceAgent) =>
   firstValueFrom(agent.connectionState$.pipe(filter((s) => s === 'connected' || s === 'completed')));
