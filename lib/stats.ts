@@ -37,6 +37,10 @@ export function createTransportCounters(): TransportCounters {
   };
 }
 
+// Stats merge both counter sets: a name in both would silently shadow the other (compile error if so).
+type Disjoint<Overlap extends never> = Overlap;
+export type CounterNamesAreDisjoint = Disjoint<keyof TransportCounters & keyof SessionCounters>;
+
 /** One candidate pair as reported by `getStats()`. */
 export interface CandidatePairStats {
   readonly id: number;

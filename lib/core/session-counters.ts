@@ -19,8 +19,8 @@ export interface SessionCounters {
   badFingerprintPackets: number;
   /** STUN messages with a missing/wrong USERNAME or MESSAGE-INTEGRITY. */
   unauthenticatedPackets: number;
-  /** Structurally valid STUN we cannot process (unknown comprehension-required attributes). */
-  malformedPackets: number;
+  /** Authenticated requests answered with 420: unknown comprehension-required attributes. */
+  unknownAttributeRequests: number;
   /** Responses to no transaction of ours, or requests on a socket with no candidate. */
   unmatchedPackets: number;
   /** Responses that came back from another address than the request went to. */
@@ -44,7 +44,7 @@ export function createSessionCounters(): SessionCounters {
     indicationsReceived: 0,
     badFingerprintPackets: 0,
     unauthenticatedPackets: 0,
-    malformedPackets: 0,
+    unknownAttributeRequests: 0,
     unmatchedPackets: 0,
     nonSymmetricResponses: 0,
     roleConflicts: 0,

@@ -289,7 +289,7 @@ export class IceSession {
       return;
     }
     if (request.unknownComprehensionRequired.length > 0) {
-      this.counters.malformedPackets++;
+      this.counters.unknownAttributeRequests++;
       reply(420, 'Unknown Attribute', this.localKey);
       return;
     }
