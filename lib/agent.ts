@@ -414,7 +414,8 @@ export class IceAgent {
       case 'state':
         // While the old generation still carries data, a restart is not a loss of connectivity.
         if (this.previous && (event.state === 'new' || event.state === 'checking')) break;
-        this.connectionState.next(event.state);
+        // A restart that reconnects is not a state change for the application.
+        if (this.connectionState.value !== event.state) this.connectionState.next(event.state);
         break;
       case 'selected-pair':
         this.selected.next(toSelectedPair(event.pair));
