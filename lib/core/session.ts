@@ -13,6 +13,7 @@ import type { StunMessageView } from '../stun/types.js';
 import { ipVersion } from './address.js';
 import { Checklist } from './checklist.js';
 import type { IceCredentials } from './credentials.js';
+import { nextPacedSlot } from './pacing.js';
 import { type CandidatePair, createPair, type IceRole, type LocalCandidate } from './pair.js';
 import { initialRto, nextRto, type RetransmissionPolicy } from './retransmission.js';
 import { createSessionCounters, type SessionCounters } from './session-counters.js';
@@ -522,7 +523,7 @@ export class IceSession {
 
   private nextCheckAt(now: number): number | undefined {
     if (!this.remoteCredentials || !this.checklist.hasWork()) return undefined;
-    return this.lastCheckAt === undefined ? now : Math.max(now, this.lastCheckAt + this.config.ta);
+    return nextPacedSlot(this.lastCheckAt, now, this.config.ta);
   }
 
   // ---- nomination, selection and state ----------------------------------------
