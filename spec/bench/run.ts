@@ -1,0 +1,262 @@
+/**
+ * rx-ice benchmark report (not a test: no thresholds, always informational).
+ *
+ *   npm run bench          (tsx spec/bench/run.ts)
+ *
+ * 1. Throughput: 1200-byte datagrams over the selected host pair of two
+ *    connected agents on 127.0.0.1 vs two raw `node:dgram` sockets, same send
+ *    pattern (see throughput.ts), rounds interleaved ABBA, medians and ratio.
+ * 2. Time to connected: fresh agent pairs on 127.0.0.1 with immediate
+ *    in-process signaling, default `ta` vs `ta: 5`, interleaved.
+ * 3. Heap per idle connected agent pair.
+ *
+ * Traffic goes to 127.0.0.1 only. Env overrides: BENCH_N (datagrams per
+ * throughput run, default 200000), BENCH_ROUNDS (5), BENCH_PAIRS (30),
+ * BENCH_IDLE_PAIRS (20).
+ */
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { type AgentPair, connectPair, type PairOptions } from './agents.js';
+import { fmt, max, median, min, percentile, table } from './report.js';
+import { iceLink, type Link, type PumpOptions, type PumpResult, pump, rawLink } from './throughput.js';
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+const TOTAL = envInt('BENCH_N', 200_000);
+const ROUNDS = envInt('BENCH_ROUNDS', 5);
+const PAIRS = envInt('BENCH_PAIRS', 30);
+const IDLE_PAIRS = envInt('BENCH_IDLE_PAIRS', 20);
+const TARGET_RATIO = 0.85;
+const DATAGRAM = 1200;
+
+const PUMP: Omit<PumpOptions, 'total'> = {
+  burst: 32, // libuv reads at most ~32 datagrams per socket wake-up: bursts above that only queue
+  window: 256, // ≈300 kB in flight, well under the 1 MiB (kernel-doubled) receive buffers
+  payload: Buffer.alloc(DATAGRAM, 0x80), // first byte ≥ 4: never mistaken for STUN (RFC 7983)
+  stallMs: 50,
+  quietMs: 200,
+};
+
+// A wedged agent must not hang the report forever.
+const watchdog = setTimeout(() => {
+  console.error('\nbench: gave up after 180 s (something did not finish)');
+  process.exit(1);
+}, 180_000);
+watchdog.unref();
+
+const benchStarted = performance.now();
+console.log('rx-ice benchmark (informational; no thresholds)');
+console.log(`  node ${process.version} (${process.platform}/${process.arch}), V8 ${process.versions.v8}`);
+console.log(`  cpu  ${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}`);
+console.log('');
+
+// ---- 1. throughput ------------------------------------------------------------------
+
+async function throughput(): Promise<{ ratio: number } | undefined> {
+  console.log(
+    `[1] throughput: ${fmt(TOTAL)} x ${DATAGRAM}-byte datagrams per run, 127.0.0.1 -> 127.0.0.1, ` +
+      `${ROUNDS} rounds per side interleaved (ABBA) after one warm-up each`,
+  );
+  console.log(
+    `    pattern: bursts of <= ${PUMP.burst} then setImmediate, <= ${PUMP.window} in flight; ` +
+      `sender and receiver on one thread; receiver only counts`,
+  );
+  const raw = await rawLink();
+  let pair: AgentPair;
+  try {
+    pair = await connectPair();
+  } catch (err) {
+    raw.close();
+    console.log(`    rx-ice pair did not connect: ${(err as Error).message}; throughput skipped\n`);
+    return undefined;
+  }
+  const ice = iceLink(pair);
+  const sides: Record<'raw' | 'rx-ice', Link> = { raw, 'rx-ice': ice };
+  const results: Record<'raw' | 'rx-ice', PumpResult[]> = { raw: [], 'rx-ice': [] };
+  const before = { rx: pair.controlled.getStats(), tx: pair.controlling.getStats() };
+
+  const warm = Math.min(TOTAL, 20_000);
+  await pump(raw, { ...PUMP, total: warm });
+  await pump(ice, { ...PUMP, total: warm });
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? (['raw', 'rx-ice'] as const) : (['rx-ice', 'raw'] as const);
+    for (const side of order) results[side].push(await pump(sides[side], { ...PUMP, total: TOTAL }));
+  }
+  const after = { rx: pair.controlled.getStats(), tx: pair.controlling.getStats() };
+  raw.close();
+  pair.stop();
+
+  const row = (name: string, rs: readonly PumpResult[]): string[] => {
+    const pps = rs.map((r) => r.packetsPerSecond);
+    return [
+      name,
+      fmt(median(pps)),
+      fmt(median(rs.map((r) => r.megabytesPerSecond)), 1),
+      `${fmt(min(pps))} .. ${fmt(max(pps))}`,
+      fmt(median(rs.map((r) => r.lossPercent)), 3),
+      fmt(max(rs.map((r) => r.lossPercent)), 3),
+      fmt(rs.reduce((n, r) => n + r.stalls, 0)),
+    ];
+  };
+  console.log(
+    table(
+      ['side', 'median dgram/s', 'MB/s', 'min .. max dgram/s', 'loss % (med)', 'loss % (max)', 'stalls'],
+      [row('raw dgram', results.raw), row('rx-ice', results['rx-ice'])],
+    ),
+  );
+  const perRound = results.raw.map(
+    (r, i) => (results['rx-ice'][i]?.packetsPerSecond ?? 0) / r.packetsPerSecond,
+  );
+  const ratio =
+    median(results['rx-ice'].map((r) => r.packetsPerSecond)) /
+    median(results.raw.map((r) => r.packetsPerSecond));
+  console.log(
+    `    per-round ratios rx-ice/raw: ${perRound.map((r) => fmt(r, 3)).join(' ')} ` +
+      `(median ${fmt(median(perRound), 3)})`,
+  );
+  console.log(
+    `    ratio of medians rx-ice/raw: ${fmt(ratio, 3)}x  -> ` +
+      `${ratio >= TARGET_RATIO ? 'target met' : 'below target'} (target >= ${TARGET_RATIO}x)`,
+  );
+  const received = after.rx.packetsReceived - before.rx.packetsReceived;
+  const counted = warm + results['rx-ice'].reduce((n, r) => n + r.received, 0);
+  console.log(
+    `    agent counters during the runs: controlled packetsReceived +${fmt(received)} ` +
+      `(data$ counted ${fmt(counted)}), droppedDataPackets +${fmt(after.rx.droppedDataPackets - before.rx.droppedDataPackets)}, ` +
+      `controlling sendErrors +${fmt(after.tx.sendErrors - before.tx.sendErrors)}`,
+  );
+  console.log('');
+  return { ratio };
+}
+
+// ---- 2. time to connected ------------------------------------------------------------
+
+async function timeToConnected(): Promise<void> {
+  const variants: readonly { name: string; options: PairOptions }[] = [
+    { name: 'default (ta 50)', options: {} },
+    { name: 'ta: 5', options: { ta: 5 } },
+  ];
+  console.log(
+    `[2] time to connected: ${PAIRS} fresh agent pairs per variant on 127.0.0.1 (real UDP, immediate ` +
+      'in-process signaling), variants interleaved; from before both constructors to both connected/completed',
+  );
+  const samples = variants.map(() => [] as number[]);
+  const failures = variants.map(() => [] as string[]);
+  for (let i = 0; i < PAIRS; i++) {
+    for (let k = 0; k < variants.length; k++) {
+      const v = i % 2 === 0 ? k : variants.length - 1 - k;
+      try {
+        const pair = await connectPair(variants[v]?.options);
+        samples[v]?.push(pair.connectMs);
+        pair.stop();
+      } catch (err) {
+        failures[v]?.push((err as Error).message);
+      }
+    }
+  }
+  console.log(
+    table(
+      ['variant', 'ok', 'median ms', 'p90 ms', 'min ms', 'max ms'],
+      variants.map((v, k) => {
+        const s = samples[k] ?? [];
+        return [
+          v.name,
+          `${s.length}/${PAIRS}`,
+          fmt(median(s), 1),
+          fmt(percentile(s, 90), 1),
+          fmt(min(s), 1),
+          fmt(max(s), 1),
+        ];
+      }),
+    ),
+  );
+  const m = samples.map((s) => median(s));
+  if (m.length === 2)
+    console.log(`    ta: 5 / default median: ${fmt((m[1] as number) / (m[0] as number), 2)}x`);
+  for (const [k, f] of failures.entries()) {
+    if (f.length > 0)
+      console.log(`    ${variants[k]?.name}: ${f.length} failed (${[...new Set(f)].join('; ')})`);
+  }
+  console.log('');
+}
+
+// ---- 3. memory per idle pair ------------------------------------------------------------
+
+function getGc(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('gc');
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function settle(gc: () => void): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setImmediate(r));
+    gc();
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+async function memory(): Promise<void> {
+  console.log(
+    `[3] memory: ${IDLE_PAIRS} idle connected agent pairs (ta: 5) held at once, measured after forced GC; ` +
+      'native socket memory not included',
+  );
+  const gc = getGc();
+  if (!gc) {
+    console.log('    skipped: could not obtain gc()\n');
+    return;
+  }
+  // Warm up module-level state (one pair) so it does not count against the first pair.
+  (await connectPair({ ta: 5 })).stop();
+  const base = await settle(gc);
+  const pairs: AgentPair[] = [];
+  for (let i = 0; i < IDLE_PAIRS; i++) {
+    try {
+      pairs.push(await connectPair({ ta: 5 }));
+    } catch {
+      // counted below through pairs.length
+    }
+  }
+  await new Promise((r) => setTimeout(r, 500)); // let nomination/completion finish: idle state
+  const held = await settle(gc);
+  const connectedPairs = pairs.length;
+  const n = Math.max(connectedPairs, 1);
+  for (const p of pairs) p.stop();
+  pairs.length = 0; // drop our references too: what stays is what stop() leaves behind
+  await new Promise((r) => setTimeout(r, 50));
+  const released = await settle(gc);
+  const kb = (bytes: number): string => fmt(bytes / 1024, 1);
+  console.log(
+    table(
+      ['measure', 'per pair KiB', 'total KiB'],
+      [
+        ['heapUsed, held', kb((held - base) / n), kb(held - base)],
+        ['heapUsed, after stop()', kb((released - base) / n), kb(released - base)],
+      ],
+    ),
+  );
+  if (connectedPairs < IDLE_PAIRS) console.log(`    only ${connectedPairs}/${IDLE_PAIRS} pairs connected`);
+  console.log('');
+}
+
+// ---- main ------------------------------------------------------------------------------
+
+const tp = await throughput();
+await timeToConnected();
+await memory();
+console.log(
+  `summary: throughput rx-ice/raw ${tp ? `${fmt(tp.ratio, 3)}x (${tp.ratio >= TARGET_RATIO ? 'target met' : 'below target'})` : 'n/a'}; ` +
+    `total bench time ${fmt((performance.now() - benchStarted) / 1000, 1)} s`,
+);
+if (!tp) process.exitCode = 1;
