@@ -23,6 +23,24 @@ const local: Candidate = {
   extensions: [],
 };
 
+/** A controlled session with one host candidate (socket 1) that knows the peer's credentials. */
+function controlledSession(): IceSession {
+  const session = new IceSession({
+    role: 'controlled',
+    tieBreaker: 1n,
+    localCredentials: OURS,
+    ta: 50,
+    checklistLimit: 100,
+    maxRemoteCandidates: 100,
+    retransmission: DEFAULT_RETRANSMISSION,
+    nominationDelay: 200,
+    candidateWait: 10_000,
+  });
+  session.addLocalCandidate({ candidate: local, socketId: 1 }, 0);
+  session.setRemoteCredentials(PEER, 0);
+  return session;
+}
+
 function decoded(data: Uint8Array) {
   const message = decodeStun(data);
   if (!message) throw new Error('not STUN');
@@ -31,19 +49,7 @@ function decoded(data: Uint8Array) {
 
 describe('controlled side, aggressive nomination from the peer', () => {
   it('selects the pair as soon as its triggered check on it succeeds', () => {
-    const session = new IceSession({
-      role: 'controlled',
-      tieBreaker: 1n,
-      localCredentials: OURS,
-      ta: 50,
-      checklistLimit: 100,
-      maxRemoteCandidates: 100,
-      retransmission: DEFAULT_RETRANSMISSION,
-      nominationDelay: 200,
-      candidateWait: 10_000,
-    });
-    session.addLocalCandidate({ candidate: local, socketId: 1 }, 0);
-    session.setRemoteCredentials(PEER, 0);
+    const session = controlledSession();
 
     // The peer's first check already carries USE-CANDIDATE; we have not heard of its candidate yet.
     const check = buildBindingRequest({
@@ -87,19 +93,7 @@ describe('controlled side, aggressive nomination from the peer', () => {
   });
 
   it('learns a local peer-reflexive candidate when the response maps us to an unknown address', () => {
-    const session = new IceSession({
-      role: 'controlled',
-      tieBreaker: 1n,
-      localCredentials: OURS,
-      ta: 50,
-      checklistLimit: 100,
-      maxRemoteCandidates: 100,
-      retransmission: DEFAULT_RETRANSMISSION,
-      nominationDelay: 200,
-      candidateWait: 10_000,
-    });
-    session.addLocalCandidate({ candidate: local, socketId: 1 }, 0);
-    session.setRemoteCredentials(PEER, 0);
+    const session = controlledSession();
     session.addRemoteCandidate({ ...local, address: '10.0.0.1', port: 1000 }, 0);
     session.handleTimeout(0);
     const check = session.pollTransmit();
