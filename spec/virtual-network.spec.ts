@@ -201,7 +201,7 @@ describe('VirtualNetwork losses and drops', () => {
         sent: 3,
         delivered: 0,
         dropped: 3,
-        dropReasons: { loss: 0, down: 0, unroutable: 1, unbound: 2 },
+        dropReasons: { loss: 0, down: 0, unroutable: 1, unbound: 2, filtered: 0 },
       });
       expect(alice.stats.dropped).toBe(3);
       expect(bob.stats.received).toBe(0);
