@@ -233,9 +233,13 @@ describe('IceSession: two sessions connect over a hand-driven network', () => {
     expect(states(a)).toEqual(['checking', 'connected', 'completed']);
     expect(states(b)).toEqual(['checking', 'connected', 'completed']);
     expectMirrored(a, b);
-    // Nothing left to do: no more wake-ups.
-    expect(a.session.nextTimeout(20_000)).toBeUndefined();
-    expect(b.session.nextTimeout(20_000)).toBeUndefined();
+    // Checking is over; only liveness wakes the sessions now: the next consent
+    // check (RFC 7675) is at most 6 s after the last one, which was before 20 s.
+    for (const p of [a, b]) {
+      const next = p.session.nextTimeout(20_000) as number;
+      expect(next).toBeGreaterThan(20_000);
+      expect(next).toBeLessThanOrEqual(26_000);
+    }
   });
 
   it('sends its first check at now=0 and paces new checks at least Ta apart', () => {

@@ -94,6 +94,18 @@ export class Checklist {
     );
   }
 
+  /** Drops every pair on local socket `socketId` (its interface went away); returns the dropped pairs. */
+  removeSocket(socketId: number): CandidatePair[] {
+    const removed = this.pairs.filter((p) => p.local.socketId === socketId);
+    if (removed.length === 0) return removed;
+    const kept = this.pairs.filter((p) => p.local.socketId !== socketId);
+    this.pairs.splice(0, this.pairs.length, ...kept);
+    for (const p of removed) this.byPath.delete(pathKey(socketId, p.remote.address, p.remote.port));
+    const queued = this.triggered.filter((p) => p.local.socketId !== socketId);
+    this.triggered.splice(0, this.triggered.length, ...queued);
+    return removed;
+  }
+
   /** Drops every pair (ICE restart). */
   clear(): void {
     this.pairs.length = 0;

@@ -3,7 +3,9 @@ import { InvalidCredentialsError } from '../errors.js';
 
 /** ICE short-term credentials (RFC 8445 §5.3): username fragment and password. */
 export interface IceCredentials {
+  /** Username fragment (`a=ice-ufrag`), 4 to 256 ice-chars. */
   readonly ufrag: string;
+  /** Password (`a=ice-pwd`), 22 to 256 ice-chars. */
   readonly pwd: string;
 }
 

@@ -61,6 +61,11 @@ export function pathKey(socketId: number, address: string, port: number): string
   return `${socketId}|${address}|${port}`;
 }
 
+/** Whether a datagram on local socket `socketId` from (or to) `address:port` travels this pair's path. */
+export function isOnPath(pair: CandidatePair, socketId: number, address: string, port: number): boolean {
+  return pair.remote.port === port && pair.local.socketId === socketId && pair.remote.address === address;
+}
+
 /** Creates a pair in the `frozen` state with its RFC 8445 §6.1.2.3 priority. */
 export function createPair(
   id: number,

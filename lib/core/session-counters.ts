@@ -15,6 +15,14 @@ export interface SessionCounters {
   responsesReceived: number;
   /** Binding indications received (keepalives). */
   indicationsReceived: number;
+  /** Consent checks sent on the selected pair (RFC 7675; first transmissions). */
+  consentRequestsSent: number;
+  /** Retransmissions of consent checks. */
+  consentRetransmissions: number;
+  /** Authenticated success responses to consent checks. */
+  consentResponsesReceived: number;
+  /** Binding indications sent as keepalives (RFC 8445 §11). */
+  keepalivesSent: number;
   /** STUN messages whose FINGERPRINT did not match. */
   badFingerprintPackets: number;
   /** STUN messages with a missing/wrong USERNAME or MESSAGE-INTEGRITY. */
@@ -42,6 +50,10 @@ export function createSessionCounters(): SessionCounters {
     responsesSent: 0,
     responsesReceived: 0,
     indicationsReceived: 0,
+    consentRequestsSent: 0,
+    consentRetransmissions: 0,
+    consentResponsesReceived: 0,
+    keepalivesSent: 0,
     badFingerprintPackets: 0,
     unauthenticatedPackets: 0,
     unknownAttributeRequests: 0,

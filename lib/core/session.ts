@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import { candidatePriority, computeFoundation } from '../candidate.js';
 import type { Candidate } from '../candidate-types.js';
 import {
   buildBindingError,
+  buildBindingIndication,
   buildBindingRequest,
   buildBindingSuccess,
   shortTermKey,
@@ -11,73 +11,40 @@ import {
 } from '../stun/message.js';
 import type { StunMessageView } from '../stun/types.js';
 import { ipVersion } from './address.js';
+import {
+  earliest,
+  isPairable,
+  peerReflexivePriority,
+  rejectRequest,
+  transactionKey,
+} from './check-messages.js';
 import { Checklist } from './checklist.js';
 import type { IceCredentials } from './credentials.js';
+import { type LivenessConfig, type LivenessOutput, PairLiveness, resolveLivenessConfig } from './liveness.js';
+import { pairToNominate } from './nomination.js';
 import { nextPacedSlot } from './pacing.js';
-import { type CandidatePair, createPair, type IceRole, type LocalCandidate } from './pair.js';
-import { initialRto, nextRto, type RetransmissionPolicy } from './retransmission.js';
+import { type CandidatePair, createPair, type IceRole, isOnPath, type LocalCandidate } from './pair.js';
+import { localPeerReflexive, remotePeerReflexive } from './peer-reflexive.js';
+import { initialRto } from './retransmission.js';
 import { createSessionCounters, type SessionCounters } from './session-counters.js';
+import type {
+  ConnectionState,
+  FailureReason,
+  RemoteCandidateOutcome,
+  SessionConfig,
+  SessionEvent,
+  Transmit,
+} from './session-types.js';
+import { type CheckTransaction, CheckTransactions } from './transactions.js';
 
-/** Connection states (W3C `RTCIceConnectionState`, plus `new`/`closed`). */
-export type ConnectionState =
-  | 'new'
-  | 'checking'
-  | 'connected'
-  | 'completed'
-  | 'failed'
-  | 'disconnected'
-  | 'closed';
-
-/** Settings of one ICE session (one generation of credentials). */
-export interface SessionConfig {
-  readonly role: IceRole;
-  readonly tieBreaker: bigint;
-  readonly localCredentials: IceCredentials;
-  /** Pacing of new checks, ms (RFC 8445 §14.2). */
-  readonly ta: number;
-  readonly checklistLimit: number;
-  readonly maxRemoteCandidates: number;
-  readonly retransmission: RetransmissionPolicy;
-  /** Controlling side: how long to wait for a better pair after the first valid one before nominating. */
-  readonly nominationDelay: number;
-  /**
-   * How long the agent waits, once every pair failed (or none could be
-   * formed), for more remote candidates or peer-reflexive checks before it
-   * declares `failed`. Zero wait applies after the remote's end-of-candidates.
-   */
-  readonly candidateWait: number;
-}
-
-/** A datagram the session wants sent from one of the agent's sockets. */
-export interface Transmit {
-  readonly socketId: number;
-  readonly address: string;
-  readonly port: number;
-  readonly data: Uint8Array;
-}
-
-/** Something the agent must surface. */
-export type SessionEvent =
-  | { readonly type: 'state'; readonly state: ConnectionState }
-  | { readonly type: 'selected-pair'; readonly pair: CandidatePair }
-  | { readonly type: 'remote-candidate'; readonly candidate: Candidate }
-  | { readonly type: 'role'; readonly role: IceRole };
-
-/** Why `addRemoteCandidate` did not pair a candidate. */
-export type RemoteCandidateOutcome = 'added' | 'duplicate' | 'unsupported' | 'limit';
-
-interface CheckTransaction {
-  readonly pair: CandidatePair;
-  readonly bytes: Uint8Array;
-  readonly useCandidate: boolean;
-  readonly role: IceRole;
-  readonly firstSentAt: number;
-  attempts: number;
-  rto: number;
-  nextAt: number;
-  /** A newer check superseded this one: no retransmissions, but a late answer still counts. */
-  cancelled: boolean;
-}
+export type {
+  ConnectionState,
+  FailureReason,
+  RemoteCandidateOutcome,
+  SessionConfig,
+  SessionEvent,
+  Transmit,
+} from './session-types.js';
 
 /**
  * One ICE session (RFC 8445 full agent, one data stream, component 1), in the
@@ -85,11 +52,22 @@ interface CheckTransaction {
  * current time; outputs are datagrams to send ({@link pollTransmit}), events
  * ({@link pollEvent}) and the next time it wants to be woken
  * ({@link nextTimeout}). No sockets, no clocks: the caller drives it.
+ *
+ * Once a pair is selected, {@link PairLiveness} keeps consent fresh on it
+ * (RFC 7675), reports `disconnected` and sends keepalives (RFC 8445 §11).
  */
 export class IceSession {
   role: IceRole;
   state: ConnectionState = 'new';
   selectedPair: CandidatePair | undefined;
+  /** Set when the state is `failed`: why. */
+  failureReason: FailureReason | undefined;
+  /**
+   * When application data last went out over the selected pair (scheduler
+   * clock). The agent writes it on every `send()`: a plain number, so the data
+   * path allocates nothing. Keepalives wait for Tr of silence after it.
+   */
+  lastDataSentAt = Number.NEGATIVE_INFINITY;
   readonly counters: SessionCounters = createSessionCounters();
   readonly checklist: Checklist;
   readonly localCandidates: LocalCandidate[] = [];
@@ -100,10 +78,12 @@ export class IceSession {
 
   private readonly localKey: KeyObject;
   private remoteKey: KeyObject | undefined;
-  private readonly transactions = new Map<string, CheckTransaction>();
-  private readonly currentCheck = new Map<CandidatePair, CheckTransaction>();
+  private readonly transactions = new CheckTransactions();
   private readonly transmits: Transmit[] = [];
   private readonly events: SessionEvent[] = [];
+  private readonly livenessConfig: LivenessConfig;
+  private liveness: PairLiveness | undefined;
+  private reachedCompleted = false;
   private lastCheckAt: number | undefined;
   private firstValidAt: number | undefined;
   private settledAt: number | undefined;
@@ -114,10 +94,17 @@ export class IceSession {
     this.role = config.role;
     this.localKey = shortTermKey(config.localCredentials.pwd);
     this.checklist = new Checklist(config.checklistLimit);
+    this.livenessConfig = resolveLivenessConfig(config.liveness, config.retransmission);
   }
 
+  /** This session's own ufrag and pwd (one generation). */
   get localCredentials(): IceCredentials {
     return this.config.localCredentials;
+  }
+
+  /** Application data may go out: a pair is selected and the session has not failed (consent holds). */
+  canSendData(): boolean {
+    return this.selectedPair !== undefined && this.state !== 'failed' && this.state !== 'closed';
   }
 
   // ---- inputs ---------------------------------------------------------------
@@ -128,6 +115,23 @@ export class IceSession {
     if (!isPairable(local)) return;
     for (const remote of this.remoteCandidates) this.pair(local, remote);
     this.update(now);
+  }
+
+  /**
+   * The local socket `socketId` is gone (its interface vanished): its
+   * candidates, pairs and checks are dropped. Returns true when it carried
+   * the selected pair; the session then fails with reason `local-address`
+   * (only an ICE restart can pick a new pair, RFC 8445 §8.1.1).
+   */
+  removeLocalSocket(socketId: number, now: number): boolean {
+    const kept = this.localCandidates.filter((c) => c.socketId !== socketId);
+    this.localCandidates.splice(0, this.localCandidates.length, ...kept);
+    const removed = new Set(this.checklist.removeSocket(socketId));
+    this.transactions.removePairs(removed);
+    const lost = this.selectedPair !== undefined && this.selectedPair.local.socketId === socketId;
+    if (lost) this.fail('local-address');
+    this.update(now);
+    return lost;
   }
 
   /** A remote candidate was signaled (trickle: any time, in any order). */
@@ -174,41 +178,31 @@ export class IceSession {
   /**
    * A STUN message arrived on socket `socketId` from `address:port`. Invalid
    * or unauthenticated messages are dropped and counted, never thrown.
+   * Authenticated requests are answered in every state, `failed` included.
    */
   handleStun(socketId: number, address: string, port: number, message: StunMessageView, now: number): void {
     if (message.hasFingerprint && !verifyFingerprint(message.raw)) {
       this.counters.badFingerprintPackets++;
       return;
     }
-    if (message.cls === 'request') this.handleRequest(socketId, address, port, message);
+    if (message.cls === 'request') this.handleRequest(socketId, address, port, message, now);
     else if (message.cls === 'success' || message.cls === 'error')
       this.handleResponse(socketId, address, port, message, now);
     else this.counters.indicationsReceived++;
     this.update(now);
   }
 
-  /** Time has passed: retransmit, time out, send the next paced check, nominate. */
+  /** Time has passed: retransmit, time out, send the next paced check, nominate, keep the selected pair alive. */
   handleTimeout(now: number): void {
-    for (const [id, tx] of this.transactions) {
-      if (tx.nextAt > now) continue;
-      if (tx.cancelled || tx.attempts > this.config.retransmission.retransmissions) {
-        this.transactions.delete(id);
-        if (this.currentCheck.get(tx.pair) === tx) {
-          this.currentCheck.delete(tx.pair);
-          if (tx.pair.state === 'in-progress') this.failPair(tx.pair);
-        }
-        continue;
-      }
-      tx.attempts++;
-      tx.rto = nextRto(tx.rto, this.config.retransmission);
-      tx.nextAt = now + tx.rto;
-      this.counters.retransmissions++;
-      this.send(tx.pair, tx.bytes);
-    }
+    if (this.state === 'failed' || this.state === 'closed') return;
+    this.transactions.handleTimeout(now, this.config.retransmission, this.retransmitCheck, this.failPair);
     const checkAt = this.nextCheckAt(now);
     if (checkAt !== undefined && checkAt <= now) {
       const pair = this.checklist.nextPairToCheck();
       if (pair) this.sendCheck(pair, now);
+    }
+    if (this.liveness !== undefined && this.canSendData()) {
+      this.liveness.handleTimeout(now, this.lastDataSentAt, this.livenessOutput);
     }
     this.update(now);
   }
@@ -229,9 +223,10 @@ export class IceSession {
   nextTimeout(now: number): number | undefined {
     if (this.state === 'failed' || this.state === 'closed') return undefined;
     let next = this.nextCheckAt(now);
-    for (const tx of this.transactions.values()) next = earliest(next, tx.nextAt);
+    next = earliest(next, this.transactions.nextDeadline());
     next = earliest(next, this.nominationDeadline());
     next = earliest(next, this.failureDeadline());
+    next = earliest(next, this.liveness?.nextDeadline(now, this.lastDataSentAt));
     return next;
   }
 
@@ -240,35 +235,34 @@ export class IceSession {
    * path has a valid pair, or the peer authenticated itself on it.
    */
   acceptsDataFrom(socketId: number, address: string, port: number): boolean {
-    const selected = this.selectedPair;
-    if (
-      selected !== undefined &&
-      selected.remote.port === port &&
-      selected.local.socketId === socketId &&
-      selected.remote.address === address
-    ) {
-      return true;
-    }
+    if (this.selectedPair !== undefined && isOnPath(this.selectedPair, socketId, address, port)) return true;
     const pair = this.checklist.find(socketId, address, port);
     return pair !== undefined && (pair.valid || pair.remoteAuthenticated);
   }
 
-  /** Whether a response with this transaction ID would answer one of our checks. */
+  /** Whether a response with this transaction ID would answer one of our checks (consent checks included). */
   ownsTransaction(transactionId: Uint8Array): boolean {
-    return this.transactions.has(transactionKey(transactionId));
+    const key = transactionKey(transactionId);
+    return this.transactions.has(key) || this.liveness?.owns(key) === true;
   }
 
   /** Ends the session: no more transmits or timers. */
   close(): void {
     this.transactions.clear();
-    this.currentCheck.clear();
     this.transmits.length = 0;
+    this.liveness = undefined;
     this.setState('closed');
   }
 
   // ---- STUN -----------------------------------------------------------------
 
-  private handleRequest(socketId: number, address: string, port: number, request: StunMessageView): void {
+  private handleRequest(
+    socketId: number,
+    address: string,
+    port: number,
+    request: StunMessageView,
+    now: number,
+  ): void {
     const reply = (code: number, reason: string, key?: KeyObject): void => {
       this.transmits.push({
         socketId,
@@ -277,21 +271,10 @@ export class IceSession {
         data: buildBindingError({ transactionId: request.transactionId, code, reason, key }),
       });
     };
-    if (request.username === undefined || !request.hasIntegrity) {
-      this.counters.unauthenticatedPackets++;
-      reply(400, 'Bad Request');
-      return;
-    }
-    const colon = request.username.indexOf(':');
-    const recipientUfrag = colon < 0 ? request.username : request.username.slice(0, colon);
-    if (recipientUfrag !== this.localCredentials.ufrag || !verifyIntegrity(request.raw, this.localKey)) {
-      this.counters.unauthenticatedPackets++;
-      reply(401, 'Unauthorized');
-      return;
-    }
-    if (request.unknownComprehensionRequired.length > 0) {
-      this.counters.unknownAttributeRequests++;
-      reply(420, 'Unknown Attribute', this.localKey);
+    const rejection = rejectRequest(request, this.localCredentials.ufrag, this.localKey);
+    if (rejection) {
+      this.counters[rejection.counter]++;
+      reply(rejection.code, rejection.reason, rejection.authenticated ? this.localKey : undefined);
       return;
     }
     if (this.resolveRoleConflict(request)) {
@@ -328,21 +311,18 @@ export class IceSession {
     pair.remoteAuthenticated = true;
     pair.counters.requestsReceived++;
     pair.counters.responsesSent++;
+    if (this.state === 'failed') return; // answered (RFC 7675 §5.1), but no more checks of our own
     this.triggerCheck(pair);
     if (request.useCandidate && this.role === 'controlled') {
       pair.remoteNominated = true;
-      if (pair.valid) this.nominate(pair);
+      if (pair.valid) this.nominate(pair, now);
     }
   }
 
   /** RFC 8445 §7.3.1.4: a check from the peer triggers our own check on the same pair. */
   private triggerCheck(pair: CandidatePair): void {
     if (pair.state === 'succeeded') return;
-    if (pair.state === 'in-progress') {
-      const tx = this.currentCheck.get(pair);
-      if (tx) tx.cancelled = true;
-      this.currentCheck.delete(pair);
-    }
+    if (pair.state === 'in-progress') this.transactions.cancelCurrent(pair);
     this.checklist.enqueueTriggered(pair);
   }
 
@@ -354,22 +334,22 @@ export class IceSession {
     now: number,
   ): void {
     const id = transactionKey(response.transactionId);
+    if (this.liveness?.owns(id)) {
+      this.handleConsentResponse(this.liveness, id, socketId, address, port, response, now);
+      return;
+    }
     const tx = this.transactions.get(id);
     if (!tx) {
       this.counters.unmatchedPackets++;
       return;
     }
-    if (!response.hasIntegrity || !this.remoteKey || !verifyIntegrity(response.raw, this.remoteKey)) {
-      this.counters.unauthenticatedPackets++;
-      return;
-    }
-    this.transactions.delete(id);
-    if (this.currentCheck.get(tx.pair) === tx) this.currentCheck.delete(tx.pair);
+    if (!this.isAuthenticResponse(response)) return;
+    this.transactions.finish(id);
     const pair = tx.pair;
     pair.counters.responsesReceived++;
     this.counters.responsesReceived++;
     // RFC 8445 §7.2.5.2.1: the response must come back over the same path.
-    if (socketId !== pair.local.socketId || address !== pair.remote.address || port !== pair.remote.port) {
+    if (!isOnPath(pair, socketId, address, port)) {
       this.counters.nonSymmetricResponses++;
       this.failPair(pair);
       return;
@@ -392,10 +372,43 @@ export class IceSession {
     pair.valid = true;
     this.firstValidAt ??= now;
     this.checklist.unfreezeFoundation(pair.foundation);
-    if (tx.useCandidate || (this.role === 'controlled' && pair.remoteNominated)) this.nominate(pair);
+    if (tx.useCandidate || (this.role === 'controlled' && pair.remoteNominated)) this.nominate(pair, now);
+  }
+
+  /** RFC 7675 §5.1: only an authenticated success response over the selected path refreshes consent. */
+  private handleConsentResponse(
+    liveness: PairLiveness,
+    id: string,
+    socketId: number,
+    address: string,
+    port: number,
+    response: StunMessageView,
+    now: number,
+  ): void {
+    if (!this.isAuthenticResponse(response)) return;
+    const pair = liveness.pair;
+    if (!isOnPath(pair, socketId, address, port)) {
+      this.counters.nonSymmetricResponses++;
+      return;
+    }
+    if (response.cls !== 'success') return;
+    pair.counters.responsesReceived++;
+    this.counters.consentResponsesReceived++;
+    liveness.handleResponse(id, now);
+  }
+
+  private isAuthenticResponse(response: StunMessageView): boolean {
+    if (response.hasIntegrity && this.remoteKey && verifyIntegrity(response.raw, this.remoteKey)) return true;
+    this.counters.unauthenticatedPackets++;
+    return false;
   }
 
   private handleRoleConflictResponse(tx: CheckTransaction): void {
+    if (this.config.remoteIceLite) {
+      // A lite peer is always controlled (RFC 8445 §6.1.1): a 487 from it is an error, not a reason to yield.
+      this.failPair(tx.pair);
+      return;
+    }
     // RFC 8445 §7.2.5.1: switch to the opposite of the role the request claimed, then retry.
     if (this.role === tx.role) this.setRole(tx.role === 'controlling' ? 'controlled' : 'controlling');
     this.checklist.enqueueTriggered(tx.pair);
@@ -430,17 +443,7 @@ export class IceSession {
       this.counters.droppedPeerReflexive++;
       return undefined;
     }
-    // RFC 8445 §7.3.1.3: the foundation only has to be unique; the priority comes from the request.
-    const candidate: Candidate = {
-      foundation: `prflx${this.nextPrflxId++}`,
-      component: 1,
-      transport: 'udp',
-      priority: priority ?? candidatePriority('prflx', 0, 1),
-      address,
-      port,
-      type: 'prflx',
-      extensions: [],
-    };
+    const candidate = remotePeerReflexive(this.nextPrflxId++, address, port, priority);
     this.remoteCandidates.push(candidate);
     this.events.push({ type: 'remote-candidate', candidate });
     return candidate;
@@ -452,37 +455,14 @@ export class IceSession {
       (c) => c.candidate.address === address && c.candidate.port === port,
     );
     if (known || pair.local.candidate.type === 'relay') return;
-    const base = pair.local.candidate;
-    this.localCandidates.push({
-      socketId: pair.local.socketId,
-      candidate: {
-        foundation: computeFoundation('prflx', base.address, 'udp'),
-        component: 1,
-        transport: 'udp',
-        priority: peerReflexivePriority(base),
-        address,
-        port,
-        type: 'prflx',
-        relatedAddress: base.address,
-        relatedPort: base.port,
-        extensions: [],
-      },
-    });
+    this.localCandidates.push(localPeerReflexive(pair.local, address, port));
   }
 
   // ---- checks ---------------------------------------------------------------
 
   private sendCheck(pair: CandidatePair, now: number): void {
-    const credentials = this.remoteCredentials as IceCredentials;
     const useCandidate = this.role === 'controlling' && pair.nominateOnNextCheck;
-    const { transactionId, bytes } = buildBindingRequest({
-      username: `${credentials.ufrag}:${this.localCredentials.ufrag}`,
-      key: this.remoteKey as KeyObject,
-      priority: peerReflexivePriority(pair.local.candidate),
-      role: this.role,
-      tieBreaker: this.config.tieBreaker,
-      useCandidate,
-    });
+    const { transactionId, bytes } = this.buildCheck(pair, useCandidate);
     const active = this.checklist.pairs.filter(
       (p) => p.state === 'waiting' || p.state === 'in-progress',
     ).length;
@@ -498,14 +478,46 @@ export class IceSession {
       nextAt: now + rto,
       cancelled: false,
     };
-    this.transactions.set(transactionKey(transactionId), tx);
-    this.currentCheck.set(pair, tx);
+    this.transactions.start(transactionKey(transactionId), tx);
     pair.state = 'in-progress';
     pair.counters.requestsSent++;
     this.counters.requestsSent++;
     this.lastCheckAt = now;
     this.send(pair, bytes);
   }
+
+  /** A Binding request on `pair` as RFC 8445 §7.2.2 words it; consent checks are the same message. */
+  private buildCheck(pair: CandidatePair, useCandidate: boolean) {
+    const credentials = this.remoteCredentials as IceCredentials;
+    return buildBindingRequest({
+      username: `${credentials.ufrag}:${this.localCredentials.ufrag}`,
+      key: this.remoteKey as KeyObject,
+      priority: peerReflexivePriority(pair.local.candidate),
+      role: this.role,
+      tieBreaker: this.config.tieBreaker,
+      useCandidate,
+    });
+  }
+
+  /** What the selected pair's {@link PairLiveness} sends through; counted in the session's counters. */
+  private readonly livenessOutput: LivenessOutput = {
+    sendConsentCheck: () => {
+      const pair = this.selectedPair as CandidatePair;
+      const { transactionId, bytes } = this.buildCheck(pair, false);
+      pair.counters.requestsSent++;
+      this.counters.consentRequestsSent++;
+      this.send(pair, bytes);
+      return { key: transactionKey(transactionId), bytes };
+    },
+    resendConsentCheck: (bytes) => {
+      this.counters.consentRetransmissions++;
+      this.send(this.selectedPair as CandidatePair, bytes);
+    },
+    sendKeepalive: () => {
+      this.counters.keepalivesSent++;
+      this.send(this.selectedPair as CandidatePair, buildBindingIndication());
+    },
+  };
 
   private send(pair: CandidatePair, data: Uint8Array): void {
     this.transmits.push({
@@ -516,10 +528,15 @@ export class IceSession {
     });
   }
 
-  private failPair(pair: CandidatePair): void {
+  private readonly retransmitCheck = (tx: CheckTransaction): void => {
+    this.counters.retransmissions++;
+    this.send(tx.pair, tx.bytes);
+  };
+
+  private readonly failPair = (pair: CandidatePair): void => {
     pair.state = 'failed';
     this.checklist.releaseFoundation(pair.foundation);
-  }
+  };
 
   private nextCheckAt(now: number): number | undefined {
     if (!this.remoteCredentials || !this.checklist.hasWork()) return undefined;
@@ -528,13 +545,14 @@ export class IceSession {
 
   // ---- nomination, selection and state ----------------------------------------
 
-  private nominate(pair: CandidatePair): void {
+  private nominate(pair: CandidatePair, now: number): void {
     pair.nominated = true;
     pair.nominateOnNextCheck = false;
     const current = this.selectedPair;
     // Controlled side with aggressive nomination: the highest-priority nominated pair wins.
     if (current === undefined || (current !== pair && pair.priority > current.priority)) {
       this.selectedPair = pair;
+      this.liveness = new PairLiveness(pair, this.livenessConfig, now);
       this.events.push({ type: 'selected-pair', pair });
     }
   }
@@ -549,19 +567,20 @@ export class IceSession {
     return this.selectedPair !== undefined || this.checklist.pairs.some((p) => p.nominateOnNextCheck);
   }
 
-  /** Regular nomination (RFC 8445 §8.1.1): once no better pair can still succeed, or after a delay. */
+  /** Regular nomination (RFC 8445 §8.1.1), controlling side: the next check on the chosen pair carries USE-CANDIDATE. */
   private considerNomination(now: number): void {
     if (this.role !== 'controlling' || this.isNominating()) return;
-    const pairs = this.checklist.pairs;
-    const best = pairs.find((p) => p.valid);
-    if (!best) return;
-    const betterPending = pairs.some((p) => p.priority > best.priority && p.state !== 'failed' && !p.valid);
-    const deadline = this.nominationDeadline();
-    if (betterPending && deadline !== undefined && now < deadline) return;
-    best.nominateOnNextCheck = true;
-    this.checklist.enqueueTriggered(best);
+    const chosen = pairToNominate(this.checklist.pairs, this.nominationDeadline(), now);
+    if (!chosen) return;
+    chosen.nominateOnNextCheck = true;
+    this.checklist.enqueueTriggered(chosen);
   }
 
+  /**
+   * When checking gives up (RFC 8863-style bounded wait): `candidateWait`
+   * after every pair failed, or at once when the remote signaled
+   * end-of-candidates. Undefined while some pair may still succeed.
+   */
   private failureDeadline(): number | undefined {
     if (this.settledAt === undefined) return undefined;
     const immediate = this.remoteEndOfCandidates && this.checklist.pairs.length > 0;
@@ -572,13 +591,7 @@ export class IceSession {
     if (this.state === 'failed' || this.state === 'closed') return;
     this.considerNomination(now);
     if (this.selectedPair) {
-      const finished =
-        this.remoteEndOfCandidates &&
-        this.localGatheringComplete &&
-        this.checklist.isSettled() &&
-        this.transactions.size === 0;
-      if (this.state !== 'completed') this.setState('connected');
-      if (finished) this.setState('completed');
+      this.updateSelectedState(now);
       return;
     }
     if (this.counters.requestsSent > 0 || this.counters.requestsReceived > 0) this.setState('checking');
@@ -594,7 +607,37 @@ export class IceSession {
     }
     this.settledAt ??= now;
     const deadline = this.failureDeadline();
-    if (deadline !== undefined && now >= deadline) this.setState('failed');
+    if (deadline !== undefined && now >= deadline) this.fail('checks');
+  }
+
+  /** connected → completed once checking is over; disconnected while consent checks go unanswered; failed when consent expires. */
+  private updateSelectedState(now: number): void {
+    const liveness = this.liveness;
+    if (liveness?.consentExpired(now)) {
+      this.fail('consent');
+      return;
+    }
+    if (liveness?.isDisconnected(now)) {
+      this.setState('disconnected');
+      return;
+    }
+    if (!this.reachedCompleted) {
+      this.setState('connected');
+      const finished =
+        this.remoteEndOfCandidates &&
+        this.localGatheringComplete &&
+        this.checklist.isSettled() &&
+        this.transactions.size === 0;
+      if (!finished) return;
+      this.reachedCompleted = true;
+    }
+    this.setState('completed');
+  }
+
+  private fail(reason: FailureReason): void {
+    this.failureReason = reason;
+    this.liveness = undefined;
+    this.setState('failed');
   }
 
   private setState(state: ConnectionState): void {
@@ -611,25 +654,4 @@ export class IceSession {
   private findRemote(address: string, port: number): Candidate | undefined {
     return this.remoteCandidates.find((c) => c.port === port && c.address === address);
   }
-}
-
-/** Srflx candidates are pruned to their base and prflx ones are never checked from (RFC 8445 §6.1.2.4). */
-function isPairable(local: LocalCandidate): boolean {
-  return local.candidate.type === 'host' || local.candidate.type === 'relay';
-}
-
-/** PRIORITY of our checks: the peer-reflexive type preference with the candidate's own local preference. */
-function peerReflexivePriority(local: Candidate): number {
-  const localPreference = Math.floor(local.priority / 256) & 0xffff;
-  return candidatePriority('prflx', localPreference, local.component);
-}
-
-function earliest(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
-}
-
-function transactionKey(id: Uint8Array): string {
-  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
 }

@@ -1,0 +1,68 @@
+/**
+ * The data types an {@link IceSession} takes and yields: its settings, its
+ * states, the datagrams and events it produces.
+ */
+import type { Candidate } from '../candidate-types.js';
+import type { IceCredentials } from './credentials.js';
+import type { LivenessConfig } from './liveness.js';
+import type { CandidatePair, IceRole } from './pair.js';
+import type { RetransmissionPolicy } from './retransmission.js';
+
+/** Connection states (W3C `RTCIceConnectionState`, plus `new`/`closed`). */
+export type ConnectionState =
+  | 'new'
+  | 'checking'
+  | 'connected'
+  | 'completed'
+  | 'failed'
+  | 'disconnected'
+  | 'closed';
+
+/**
+ * Why a session is `failed`: every pair failed (`checks`), consent expired on
+ * the selected pair (`consent`, RFC 7675), or the selected pair's local
+ * address went away (`local-address`).
+ */
+export type FailureReason = 'checks' | 'consent' | 'local-address';
+
+/** Settings of one ICE session (one generation of credentials). */
+export interface SessionConfig {
+  readonly role: IceRole;
+  readonly tieBreaker: bigint;
+  readonly localCredentials: IceCredentials;
+  /** Pacing of new checks, ms (RFC 8445 §14.2). */
+  readonly ta: number;
+  readonly checklistLimit: number;
+  readonly maxRemoteCandidates: number;
+  readonly retransmission: RetransmissionPolicy;
+  /** Controlling side: how long to wait for a better pair after the first valid one before nominating. */
+  readonly nominationDelay: number;
+  /**
+   * How long the agent waits, once every pair failed (or none could be
+   * formed), for more remote candidates or peer-reflexive checks before it
+   * declares `failed`. Zero wait applies after the remote's end-of-candidates.
+   */
+  readonly candidateWait: number;
+  /** Consent, disconnected and keepalive timing of the selected pair; RFC defaults when omitted. */
+  readonly liveness?: Partial<LivenessConfig>;
+  /** The peer is an ICE-lite agent (RFC 8445 §2.5): it never checks, and never takes the controlling role. */
+  readonly remoteIceLite?: boolean;
+}
+
+/** A datagram the session wants sent from one of the agent's sockets. */
+export interface Transmit {
+  readonly socketId: number;
+  readonly address: string;
+  readonly port: number;
+  readonly data: Uint8Array;
+}
+
+/** Something the agent must surface. */
+export type SessionEvent =
+  | { readonly type: 'state'; readonly state: ConnectionState }
+  | { readonly type: 'selected-pair'; readonly pair: CandidatePair }
+  | { readonly type: 'remote-candidate'; readonly candidate: Candidate }
+  | { readonly type: 'role'; readonly role: IceRole };
+
+/** Why `addRemoteCandidate` did not pair a candidate. */
+export type RemoteCandidateOutcome = 'added' | 'duplicate' | 'unsupported' | 'limit';

@@ -1,0 +1,110 @@
+/**
+ * The connectivity checks in flight (RFC 8445 §7.2.2, §14.3): which
+ * transaction answers which pair, their retransmission timers, and which
+ * check is the current one of each pair. Plain data and functions of time.
+ */
+import type { CandidatePair, IceRole } from './pair.js';
+import { nextRto, type RetransmissionPolicy } from './retransmission.js';
+
+/** One connectivity check in flight (first transmission and retransmissions). */
+export interface CheckTransaction {
+  readonly pair: CandidatePair;
+  readonly bytes: Uint8Array;
+  readonly useCandidate: boolean;
+  readonly role: IceRole;
+  readonly firstSentAt: number;
+  attempts: number;
+  rto: number;
+  nextAt: number;
+  /** A newer check superseded this one: no retransmissions, but a late answer still counts. */
+  cancelled: boolean;
+}
+
+/** The transactions of one session's connectivity checks, keyed by transaction ID (hex). */
+export class CheckTransactions {
+  private readonly byKey = new Map<string, CheckTransaction>();
+  private readonly currentOf = new Map<CandidatePair, CheckTransaction>();
+
+  /** Checks in flight (cancelled ones included until they time out). */
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** Whether `key` is one of our transactions. */
+  has(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
+  /** The transaction `key` names, if any. */
+  get(key: string): CheckTransaction | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** A new check went out on `tx.pair`; it becomes the pair's current check. */
+  start(key: string, tx: CheckTransaction): void {
+    this.byKey.set(key, tx);
+    this.currentOf.set(tx.pair, tx);
+  }
+
+  /** Transaction `key` got its answer: forget it. */
+  finish(key: string): void {
+    const tx = this.byKey.get(key);
+    if (tx === undefined) return;
+    this.byKey.delete(key);
+    if (this.currentOf.get(tx.pair) === tx) this.currentOf.delete(tx.pair);
+  }
+
+  /** The pair's check in flight stops retransmitting (a triggered check replaces it); a late answer still counts. */
+  cancelCurrent(pair: CandidatePair): void {
+    const tx = this.currentOf.get(pair);
+    if (tx) tx.cancelled = true;
+    this.currentOf.delete(pair);
+  }
+
+  /**
+   * Retransmits what is due at `now` (`resend`), and gives up on checks past
+   * their last retransmission: a pair whose current check that was and is
+   * still in progress goes to `timedOut`.
+   */
+  handleTimeout(
+    now: number,
+    policy: RetransmissionPolicy,
+    resend: (tx: CheckTransaction) => void,
+    timedOut: (pair: CandidatePair) => void,
+  ): void {
+    for (const [key, tx] of this.byKey) {
+      if (tx.nextAt > now) continue;
+      if (tx.cancelled || tx.attempts > policy.retransmissions) {
+        this.byKey.delete(key);
+        if (this.currentOf.get(tx.pair) === tx) {
+          this.currentOf.delete(tx.pair);
+          if (tx.pair.state === 'in-progress') timedOut(tx.pair);
+        }
+        continue;
+      }
+      tx.attempts++;
+      tx.rto = nextRto(tx.rto, policy);
+      tx.nextAt = now + tx.rto;
+      resend(tx);
+    }
+  }
+
+  /** The earliest retransmission or timeout, if any. */
+  nextDeadline(): number | undefined {
+    let next: number | undefined;
+    for (const tx of this.byKey.values()) if (next === undefined || tx.nextAt < next) next = tx.nextAt;
+    return next;
+  }
+
+  /** Forgets every check on these pairs (their socket went away). */
+  removePairs(pairs: ReadonlySet<CandidatePair>): void {
+    for (const [key, tx] of this.byKey) if (pairs.has(tx.pair)) this.byKey.delete(key);
+    for (const pair of pairs) this.currentOf.delete(pair);
+  }
+
+  /** Forgets everything (the session closed). */
+  clear(): void {
+    this.byKey.clear();
+    this.currentOf.clear();
+  }
+}
