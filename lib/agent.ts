@@ -17,28 +17,37 @@ import { candidatePriority, computeFoundation, localPreference, parseCandidate }
 import type { Candidate } from './candidate-types.js';
 import { canonicalAddress } from './core/address.js';
 import { generateCredentials, type IceCredentials, validateCredentials } from './core/credentials.js';
-import type { CandidatePair, IceRole } from './core/pair.js';
+import { diffHostAddresses, type InterfaceChange } from './core/interfaces.js';
+import { type CandidatePair, type IceRole, isOnPath } from './core/pair.js';
 import { type ConnectionState, IceSession, type SessionEvent } from './core/session.js';
 import { InvalidArgumentError, InvalidStateError, LimitExceededError } from './errors.js';
 import { type IceAgentOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { type AgentStats, buildStats, createTransportCounters, type TransportCounters } from './stats.js';
 import { decodeStun } from './stun/message.js';
 import type { HostAddress, InboundPacket, PacketSocket } from './transport/types.js';
+import { ServerGathering } from './turn/gathering.js';
+import { TurnRelaySocket } from './turn/relay-socket.js';
+import type { IceServerError } from './turn/server-error.js';
 
 /** Gathering states (W3C `RTCIceGatheringState`). */
 export type GatheringState = 'new' | 'gathering' | 'complete';
 
 /** The pair data flows over: what each side sees of the path. */
 export interface SelectedPair {
+  /** The local candidate of the pair. */
   readonly local: Candidate;
+  /** The remote candidate of the pair (possibly peer-reflexive, learned from a check). */
   readonly remote: Candidate;
 }
 
 interface BoundSocket {
   readonly id: number;
   readonly socket: PacketSocket;
+  /** The socket's own candidate: a host candidate, or a relayed one for a TURN relay socket. */
   readonly host: Candidate;
   readonly subscription: Subscription;
+  /** Server-reflexive candidates learned for this socket (re-announced on restart). */
+  readonly reflexive: Candidate[];
 }
 
 /** Largest UDP payload over IPv4 (65535 − 8-byte UDP header − 20-byte IP header). */
@@ -69,8 +78,24 @@ export class IceAgent {
   readonly data$: Observable<Uint8Array>;
   /** Role changes after a role conflict (RFC 8445 §7.3.1.1); replays the current role. */
   readonly role$: Observable<IceRole>;
+  /**
+   * Network changes found by polling the transport's addresses (option
+   * `interfacePollInterval`): addresses added (gathered and trickled) and
+   * removed (retired). `selectedPairLost` means the data path is gone and
+   * the state is `failed`: call `restart()`. Hot.
+   */
+  readonly interfaceChanges$: Observable<InterfaceChange>;
+  /**
+   * Non-fatal STUN/TURN server problems (unreachable server, wrong TURN
+   * credentials, quota, refresh or permission failures...): the agent goes on
+   * with its other candidates. Hot; completes on `stop()`.
+   */
+  readonly errors$: Observable<IceServerError>;
 
   private readonly options: ResolvedOptions;
+  private readonly serverErrors = new Subject<IceServerError>();
+  /** STUN/TURN server attempts; created when gathering first starts. */
+  private servers: ServerGathering | undefined;
   private readonly generations = new BehaviorSubject<ReplaySubject<Candidate>>(
     new ReplaySubject<Candidate>(),
   );
@@ -79,6 +104,12 @@ export class IceAgent {
   private readonly selected = new BehaviorSubject<SelectedPair | undefined>(undefined);
   private readonly data = new Subject<Uint8Array>();
   private readonly role = new BehaviorSubject<IceRole>('controlling');
+  private readonly interfaceChanges = new Subject<InterfaceChange>();
+  /** Addresses whose host socket is being bound after a network change (so a poll does not bind twice). */
+  private readonly bindingAddresses = new Set<string>();
+  private nextInterfacePollAt: number | undefined;
+  /** The path data flowed over before the last restart's switch: datagrams still in flight on it are accepted. */
+  private retiredPath: CandidatePair | undefined;
   private readonly sockets = new Map<number, BoundSocket>();
   private readonly counters: TransportCounters = createTransportCounters();
   private readonly tieBreaker: bigint;
@@ -103,6 +134,8 @@ export class IceAgent {
     this.selectedPair$ = this.selected.pipe(filter((p): p is SelectedPair => p !== undefined));
     this.data$ = this.data.asObservable();
     this.role$ = this.role.asObservable();
+    this.interfaceChanges$ = this.interfaceChanges.asObservable();
+    this.errors$ = this.serverErrors.asObservable();
   }
 
   /**
@@ -115,15 +148,20 @@ export class IceAgent {
     this.assertRunning('gatherCandidates');
     if (this.gatheringState.value !== 'new') return;
     this.gatheringState.next('gathering');
+    this.startInterfacePolling();
     if (this.sockets.size > 0) {
       // Restart: the host sockets stay; their candidates start a new generation.
       for (const bound of this.sockets.values()) this.announceHost(bound);
-      this.finishGathering();
+      // Live allocations and srflx candidates are kept; server attempts that failed are tried again.
+      this.servers?.retryFailed();
+      this.maybeFinishGathering();
       return;
     }
-    const { transport, ipFilter, ports, iceTransportPolicy } = this.options;
-    const addresses =
-      iceTransportPolicy === 'relay' ? [] : selectHostAddresses(transport.hostAddresses(), ipFilter);
+    const { transport, ipFilter, ports } = this.options;
+    // Under the relay policy host sockets are still bound (TURN over UDP leaves from them), never announced.
+    const addresses = selectHostAddresses(transport.hostAddresses(), ipFilter);
+    this.servers?.close();
+    this.servers = this.createServerGathering();
     this.gathering = from(addresses)
       .pipe(
         mergeMap((host, index) =>
@@ -138,7 +176,7 @@ export class IceAgent {
       )
       .subscribe({
         next: ({ socket, index }) => this.addHostSocket(socket, index),
-        complete: () => this.finishGathering(),
+        complete: () => this.servers?.hostSocketsDone(),
       });
   }
 
@@ -184,6 +222,7 @@ export class IceAgent {
         `remote candidate table is full (${this.options.maxRemoteCandidates} candidates)`,
       );
     }
+    if (outcome === 'added') this.permitOnRelays(canonicalAddress(parsed.address));
     this.drive();
   }
 
@@ -215,12 +254,20 @@ export class IceAgent {
     if (data.byteLength > MAX_DATAGRAM) {
       throw new InvalidArgumentError(`datagram of ${data.byteLength} bytes exceeds ${MAX_DATAGRAM}`);
     }
-    const pair = this.session.selectedPair ?? this.previous?.selectedPair;
-    if (!pair)
+    // Until a restart's new session selects a pair, the previous one carries the data.
+    const carrier = this.session.selectedPair ? this.session : this.previous;
+    const pair = carrier?.selectedPair;
+    if (!carrier || !pair)
       throw new InvalidStateError('send() needs a selected pair: wait for connectionState$ "connected"');
+    if (!carrier.canSendData()) {
+      throw new InvalidStateError(
+        `send() refused: ICE ${carrier.state} (${carrier.failureReason ?? 'closed'}); restart() to reconnect`,
+      );
+    }
     const bound = this.sockets.get(pair.local.socketId);
     if (!bound) throw new InvalidStateError('the selected pair lost its socket');
     bound.socket.send(data, pair.remote.port, pair.remote.address);
+    carrier.lastDataSentAt = this.now(); // keepalives wait for Tr of silence after this
     this.counters.packetsSent++;
     this.counters.bytesSent += data.byteLength;
   }
@@ -235,6 +282,7 @@ export class IceAgent {
       gatheringState: this.gatheringState.value,
       generation: this.generation,
       localCandidates: this.getLocalCandidates(),
+      servers: this.servers?.stats(),
     });
   }
 
@@ -242,13 +290,23 @@ export class IceAgent {
    * ICE restart (RFC 8445 §9): new credentials, a new generation of
    * candidates and fresh checks. Data keeps flowing over the old selected
    * pair until the new session selects one. Signal the new credentials
-   * (`getLocalCredentials()`) and candidates to the peer.
+   * (`getLocalCredentials()`) and candidates to the peer. Live TURN
+   * allocations and server-reflexive candidates are kept and re-announced
+   * (the old pair may be relayed); STUN/TURN attempts that failed are retried.
    */
   restart(): void {
     this.assertRunning('restart');
     const old = this.session;
-    this.previous = old.selectedPair ? old : this.previous;
-    if (old !== this.previous) old.close();
+    if (old.canSendData()) {
+      this.previous?.close();
+      this.previous = old; // carries data (and keeps its consent and keepalives) until the new session selects
+    } else {
+      old.close();
+      if (this.previous && !this.previous.canSendData()) {
+        this.previous.close();
+        this.previous = undefined;
+      }
+    }
     this.generation++;
     this.session = this.createSession(generateCredentials(), this.role.value);
     this.generations.next(new ReplaySubject<Candidate>());
@@ -262,12 +320,18 @@ export class IceAgent {
     this.drive();
   }
 
-  /** Closes every socket, cancels every timer and completes every stream. Idempotent. */
+  /**
+   * Closes every socket, cancels every timer and completes every stream;
+   * TURN allocations are deallocated (Refresh LIFETIME 0, not waited for).
+   * Idempotent.
+   */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
     this.gathering?.unsubscribe();
     this.timer?.unsubscribe();
+    // First, while the host sockets are open: deallocate (not waiting for answers), close TURN connections.
+    this.servers?.close();
     for (const bound of this.sockets.values()) {
       bound.subscription.unsubscribe();
       bound.socket.close();
@@ -285,6 +349,8 @@ export class IceAgent {
       this.selected,
       this.data,
       this.role,
+      this.interfaceChanges,
+      this.serverErrors,
     ]) {
       subject.complete();
     }
@@ -314,16 +380,73 @@ export class IceAgent {
     };
     // One subscription (and closure) per socket; the per-datagram path allocates nothing of its own.
     const subscription = socket.packets$.subscribe((packet) => this.receive(id, packet));
-    const bound: BoundSocket = { id, socket, host, subscription };
+    const bound: BoundSocket = { id, socket, host, subscription, reflexive: [] };
     this.sockets.set(id, bound);
+    this.announceHost(bound);
+    this.servers?.addHostSocket(id, socket, host);
+  }
+
+  /** Announces a socket's candidates in the current generation (never host ones under the relay policy). */
+  private announceHost(bound: BoundSocket): void {
+    if (bound.host.type !== 'host' || this.options.iceTransportPolicy !== 'relay') {
+      this.announce(bound.host, bound.id);
+    }
+    for (const candidate of bound.reflexive) this.announce(candidate, bound.id);
+  }
+
+  private announce(local: Candidate, socketId: number): void {
+    const candidate: Candidate = { ...local, generation: this.generation };
+    this.session.addLocalCandidate({ candidate, socketId }, this.now());
+    this.generations.value.next(candidate);
+    this.drive();
+  }
+
+  private createServerGathering(): ServerGathering {
+    const o = this.options;
+    return new ServerGathering({
+      servers: o.iceServers,
+      gatherReflexive: o.iceTransportPolicy !== 'relay',
+      scheduler: o.scheduler,
+      retransmission: o.serverRetransmission,
+      tls: o.turnTls,
+      hooks: {
+        reflexive: (socketId, candidate) => {
+          const bound = this.sockets.get(socketId);
+          if (!bound || this.stopped) return;
+          bound.reflexive.push(candidate);
+          this.announce(candidate, socketId);
+        },
+        relayed: (socket, candidate) => this.addRelaySocket(socket, candidate),
+        error: (error) => this.serverErrors.next(error),
+        progress: () => this.maybeFinishGathering(),
+      },
+    });
+  }
+
+  /** A TURN allocation succeeded: its relayed address becomes a socket of its own, like a host socket. */
+  private addRelaySocket(socket: TurnRelaySocket, candidate: Candidate): void {
+    if (this.stopped) {
+      socket.close();
+      return;
+    }
+    const id = this.nextSocketId++;
+    const subscription = socket.packets$.subscribe((packet) => this.receive(id, packet));
+    const bound: BoundSocket = { id, socket, host: candidate, subscription, reflexive: [] };
+    this.sockets.set(id, bound);
+    for (const remote of this.session.remoteCandidates) socket.permit(remote.address);
     this.announceHost(bound);
   }
 
-  private announceHost(bound: BoundSocket): void {
-    const candidate: Candidate = { ...bound.host, generation: this.generation };
-    this.session.addLocalCandidate({ candidate, socketId: bound.id }, this.now());
-    this.generations.value.next(candidate);
-    this.drive();
+  /** TURN permissions for a new remote candidate's IP, before any check needs them. */
+  private permitOnRelays(address: string): void {
+    for (const bound of this.sockets.values()) {
+      if (bound.socket instanceof TurnRelaySocket) bound.socket.permit(address);
+    }
+  }
+
+  /** Gathering is complete once every host socket is bound and every server attempt has finished. */
+  private maybeFinishGathering(): void {
+    if (this.gatheringState.value === 'gathering' && this.servers?.settled) this.finishGathering();
   }
 
   private finishGathering(): void {
@@ -337,6 +460,16 @@ export class IceAgent {
 
   private receive(socketId: number, packet: InboundPacket): void {
     const data = packet.data;
+    const first = data[0];
+    // Answers of STUN/TURN servers (STUN 0–3, ChannelData 64–79) on a host socket go to their server
+    // attempt, by source address; other first bytes (application data) are never looked up.
+    if (
+      first !== undefined &&
+      (first < 4 || (first >= 64 && first < 80)) &&
+      this.servers?.route(socketId, packet)
+    ) {
+      return;
+    }
     // RFC 7983: a first byte of 0–3 is STUN; decide before decoding anything.
     if (data.length > 0 && (data[0] as number) < 4) {
       const message = decodeStun(data);
@@ -352,7 +485,8 @@ export class IceAgent {
     const session = this.session;
     if (
       session.acceptsDataFrom(socketId, packet.address, packet.port) ||
-      this.previous?.acceptsDataFrom(socketId, packet.address, packet.port)
+      this.previous?.acceptsDataFrom(socketId, packet.address, packet.port) ||
+      (this.retiredPath !== undefined && isOnPath(this.retiredPath, socketId, packet.address, packet.port))
     ) {
       this.counters.packetsReceived++;
       this.counters.bytesReceived += data.byteLength;
@@ -390,6 +524,12 @@ export class IceAgent {
       retransmission: o.retransmission,
       nominationDelay: o.nominationDelay,
       candidateWait: o.candidateWait,
+      liveness: {
+        disconnectedTimeout: o.disconnectedTimeout,
+        keepaliveInterval: o.keepaliveInterval,
+        random: o.random,
+      },
+      remoteIceLite: o.remoteIceLite,
     });
   }
 
@@ -409,21 +549,29 @@ export class IceAgent {
   }
 
   private onEvent(session: IceSession, event: SessionEvent): void {
-    if (session !== this.session) return; // the old generation only carries data now
+    if (session !== this.session) {
+      // The old generation only carries data now; its liveness shows until the new one connects.
+      if (event.type === 'state' && isBeforeConnection(this.session.state)) this.showState(event.state);
+      return;
+    }
     switch (event.type) {
       case 'state':
         // While the old generation still carries data, a restart is not a loss of connectivity.
-        if (this.previous && (event.state === 'new' || event.state === 'checking')) break;
-        // A restart that reconnects is not a state change for the application.
-        if (this.connectionState.value !== event.state) this.connectionState.next(event.state);
+        this.showState(this.previous && isBeforeConnection(event.state) ? this.previous.state : event.state);
         break;
-      case 'selected-pair':
+      case 'selected-pair': {
+        // Data over a relay: bind a TURN channel to the peer (4-byte ChannelData headers from now on).
+        const local = this.sockets.get(event.pair.local.socketId)?.socket;
+        if (local instanceof TurnRelaySocket)
+          local.bindChannel(event.pair.remote.address, event.pair.remote.port);
         this.selected.next(toSelectedPair(event.pair));
         if (this.previous) {
+          this.retiredPath = this.previous.selectedPair;
           this.previous.close();
           this.previous = undefined;
         }
         break;
+      }
       case 'role':
         this.role.next(event.role);
         break;
@@ -437,6 +585,9 @@ export class IceAgent {
     let at = this.session.nextTimeout(now);
     const previousAt = this.previous?.nextTimeout(now);
     if (previousAt !== undefined) at = at === undefined ? previousAt : Math.min(at, previousAt);
+    // Interface polls ride along while a session is active: they never keep an idle agent awake.
+    const pollAt = this.nextInterfacePollAt;
+    if (pollAt !== undefined && at !== undefined) at = Math.min(at, pollAt);
     if (at === this.timerAt && this.timer) return;
     this.timer?.unsubscribe();
     this.timer = undefined;
@@ -449,9 +600,70 @@ export class IceAgent {
     this.timer = undefined;
     this.timerAt = undefined;
     const now = this.now();
+    if (this.nextInterfacePollAt !== undefined && now >= this.nextInterfacePollAt) this.pollInterfaces(now);
     this.session.handleTimeout(now);
     this.previous?.handleTimeout(now);
     this.drive();
+  }
+
+  /** A restart that reconnects is not a state change for the application: only changes are emitted. */
+  private showState(state: ConnectionState): void {
+    if (this.connectionState.value !== state) this.connectionState.next(state);
+  }
+
+  // ---- network changes --------------------------------------------------------------
+
+  private startInterfacePolling(): void {
+    const { interfacePollInterval, iceTransportPolicy } = this.options;
+    if (interfacePollInterval === 0 || iceTransportPolicy === 'relay') return;
+    this.nextInterfacePollAt ??= this.now() + interfacePollInterval;
+  }
+
+  /** One poll of the transport's addresses: gather on new ones, retire vanished ones, report. */
+  private pollInterfaces(now: number): void {
+    this.nextInterfacePollAt = now + this.options.interfacePollInterval;
+    if (this.gathering && !this.gathering.closed) return; // the first gathering is still binding
+    const { transport, ipFilter, ports } = this.options;
+    const current = selectHostAddresses(transport.hostAddresses(), ipFilter);
+    const gathered = new Set(this.bindingAddresses);
+    for (const bound of this.sockets.values())
+      if (bound.host.type === 'host') gathered.add(bound.socket.address);
+    const { added, removed } = diffHostAddresses(gathered, current);
+    if (added.length === 0 && removed.length === 0) return;
+    let selectedPairLost = false;
+    for (const bound of [...this.sockets.values()]) {
+      if (bound.host.type === 'host' && removed.includes(bound.socket.address)) {
+        selectedPairLost = this.retireSocket(bound, now) || selectedPairLost;
+      }
+    }
+    for (const host of added) {
+      this.bindingAddresses.add(host.address);
+      transport.bind(host.address, ports).subscribe({
+        next: (socket) => this.addHostSocket(socket, Math.max(0, current.indexOf(host))),
+        error: () => {
+          this.counters.bindErrors++;
+          this.bindingAddresses.delete(host.address);
+        },
+        complete: () => this.bindingAddresses.delete(host.address),
+      });
+    }
+    this.drive();
+    this.interfaceChanges.next({ added, removed, selectedPairLost });
+  }
+
+  /** Closes a socket whose address vanished; true when it carried the selected pair. */
+  private retireSocket(bound: BoundSocket, now: number): boolean {
+    this.servers?.removeHostSocket(bound.id); // its STUN/TURN attempts end with it
+    bound.subscription.unsubscribe();
+    bound.socket.close();
+    this.sockets.delete(bound.id);
+    const lost = this.session.removeLocalSocket(bound.id, now);
+    if (!this.previous?.removeLocalSocket(bound.id, now)) return lost;
+    // The old generation lost its path mid-restart: nothing left for it to carry.
+    this.previous.close();
+    this.previous = undefined;
+    if (isBeforeConnection(this.session.state)) this.showState(this.session.state);
+    return true;
   }
 
   private now(): number {
@@ -473,6 +685,11 @@ function selectHostAddresses(
     seen.add(a.address);
     return true;
   });
+}
+
+/** States in which a session has no pair to carry data yet. */
+function isBeforeConnection(state: ConnectionState): boolean {
+  return state === 'new' || state === 'checking';
 }
 
 function toSelectedPair(pair: CandidatePair): SelectedPair {

@@ -20,7 +20,9 @@ export interface Candidate {
   readonly priority: number;
   /** IP address (or an mDNS `.local` name for remote candidates). */
   readonly address: string;
+  /** Port, 0 to 65535 (0 for TCP active candidates). */
   readonly port: number;
+  /** Candidate type (`typ`): host, server-reflexive, peer-reflexive or relayed. */
   readonly type: CandidateType;
   /** `raddr`: the related address (base or mapped address), when signaled. */
   readonly relatedAddress?: string;

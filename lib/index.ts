@@ -2,6 +2,7 @@
  * rx-ice: a full ICE agent (RFC 8445) for Node.js whose gathering,
  * connectivity checks and data are RxJS Observables.
  * @packageDocumentation
+ * @module rx-ice
  */
 export { type GatheringState, IceAgent, type SelectedPair } from './agent.js';
 export {
@@ -16,13 +17,20 @@ export {
 } from './candidate.js';
 export type { Candidate, CandidateType, TcpType } from './candidate-types.js';
 export type { IceCredentials } from './core/credentials.js';
+export type { InterfaceChange } from './core/interfaces.js';
+export {
+  CONSENT_INTERVAL,
+  CONSENT_TIMEOUT,
+  DEFAULT_DISCONNECTED_TIMEOUT,
+  DEFAULT_KEEPALIVE_INTERVAL,
+} from './core/liveness.js';
 export type { IceRole, PairState } from './core/pair.js';
 export {
   DEFAULT_RETRANSMISSION,
   type RetransmissionPolicy,
   retransmissionSchedule,
 } from './core/retransmission.js';
-export type { ConnectionState } from './core/session.js';
+export type { ConnectionState, FailureReason } from './core/session.js';
 export type { SessionCounters } from './core/session-counters.js';
 export {
   BindError,
@@ -46,3 +54,7 @@ export type {
   Transport,
 } from './transport/types.js';
 export { UdpTransport, type UdpTransportOptions } from './transport/udp.js';
+export type { IceServerError, IceServerErrorKind } from './turn/server-error.js';
+export type { IceServerAttemptStats, IceServerCounters } from './turn/server-stats.js';
+export type { TurnTlsOptions } from './turn/stream-connection.js';
+export { DEFAULT_SERVER_RETRANSMISSION, type ServerRetransmission } from './turn/transactions.js';

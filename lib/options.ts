@@ -4,11 +4,17 @@ import { DEFAULT_RETRANSMISSION, type RetransmissionPolicy } from './core/retran
 import { InvalidOptionError } from './errors.js';
 import type { PortRange, Transport } from './transport/types.js';
 import { UdpTransport } from './transport/udp.js';
+import type { TurnTlsOptions } from './turn/stream-connection.js';
+import { DEFAULT_SERVER_RETRANSMISSION, type ServerRetransmission } from './turn/transactions.js';
+import { type IceServerUrl, parseIceServers } from './turn/urls.js';
 
 /** A STUN/TURN server, in the W3C `RTCIceServer` shape. */
 export interface IceServer {
+  /** One or more `stun:`, `turn:` or `turns:` URLs (RFC 7064, RFC 7065). */
   readonly urls: string | readonly string[];
+  /** TURN username (long-term credentials). */
   readonly username?: string;
+  /** TURN password (long-term credentials). */
   readonly credential?: string;
 }
 
@@ -24,10 +30,27 @@ export interface IceAgentOptions {
   readonly ipFilter?: (address: string, iface: string) => boolean;
   /** Inclusive port range for host sockets; default: any port the OS picks. */
   readonly ports?: PortRange;
-  /** STUN/TURN servers (server-reflexive and relayed candidates). */
+  /**
+   * STUN/TURN servers (server-reflexive and relayed candidates): `stun:host[:port]`,
+   * `turn:host[:port][?transport=udp|tcp]`, `turns:host[:port]` (RFC 7064/7065);
+   * TURN URLs need `username` and `credential`. Hosts are IP literals,
+   * `localhost`, or names resolved once when gathering starts.
+   */
   readonly iceServers?: readonly IceServer[];
-  /** `relay`: only relayed candidates are gathered, signaled and checked. */
+  /**
+   * `relay`: only relayed candidates are gathered, signaled and checked (host
+   * sockets are still bound, to reach TURN servers over UDP, but never announced).
+   */
   readonly iceTransportPolicy?: 'all' | 'relay';
+  /**
+   * Retransmission of requests to STUN/TURN servers over UDP: the RTO starts at
+   * `initialRto` (500 ms) and doubles up to `maxRto` (1600 ms), `retransmissions`
+   * (3) after the first, so an unreachable server is given up after 4.7 s. Over
+   * TCP/TLS a request is sent once and given up after the same total time.
+   */
+  readonly serverRetransmission?: Partial<ServerRetransmission>;
+  /** TLS settings for `turns:` servers (extra CA certificates; certificate checks are on by default). */
+  readonly turnTls?: TurnTlsOptions;
   /** Scheduler for every timer of the agent; default `asyncScheduler`. Pass a `TestScheduler` for virtual time. */
   readonly scheduler?: SchedulerLike;
   /** Where sockets come from; default real UDP. `rx-ice/testing`'s virtual network plugs in here. */
@@ -49,6 +72,31 @@ export interface IceAgentOptions {
   readonly candidateWait?: number;
   /** ICE tie-breaker (RFC 8445 §7.1.1.2); default: 64 random bits. For tests of role conflicts. */
   readonly tieBreaker?: bigint;
+  /**
+   * Ms a consent check on the selected pair may go unanswered before the
+   * state is `disconnected`; it returns to `connected`/`completed` with the
+   * next authenticated response. Default 5000. Consent itself expires (state
+   * `failed`) 30 s after the last response (RFC 7675).
+   */
+  readonly disconnectedTimeout?: number;
+  /** Tr (RFC 8445 §11): a Binding indication goes out after this many ms without application data; default 15000. */
+  readonly keepaliveInterval?: number;
+  /** Uniform random numbers in [0, 1] for the ±20 % jitter of consent checks; default `Math.random`. */
+  readonly random?: () => number;
+  /**
+   * The peer is an ICE-lite agent (SDP `a=ice-lite`, RFC 8445 §2.5). This
+   * agent must then be controlling (RFC 8445 §6.1.1: `role: 'controlled'` is
+   * an `InvalidOptionError`) and never waits for checks from the peer.
+   */
+  readonly remoteIceLite?: boolean;
+  /**
+   * Ms between polls of the transport's interface addresses for network
+   * changes (new addresses are gathered and trickled, vanished ones retired);
+   * default 5000, 0 turns polling off. Polls run while a session is active
+   * (checking, or a pair selected): they never wake an otherwise idle agent,
+   * so a gathering-only agent in virtual time lets `TestScheduler` finish.
+   */
+  readonly interfacePollInterval?: number;
 }
 
 /** Options with defaults applied, validated. */
@@ -56,8 +104,11 @@ export interface ResolvedOptions {
   readonly role: IceRole;
   readonly ipFilter: (address: string, iface: string, internal: boolean) => boolean;
   readonly ports: PortRange | undefined;
-  readonly iceServers: readonly IceServer[];
+  /** One entry per URL, parsed and validated. */
+  readonly iceServers: readonly IceServerUrl[];
   readonly iceTransportPolicy: 'all' | 'relay';
+  readonly serverRetransmission: ServerRetransmission;
+  readonly turnTls: TurnTlsOptions | undefined;
   readonly scheduler: SchedulerLike;
   readonly transport: Transport;
   readonly ta: number;
@@ -67,6 +118,11 @@ export interface ResolvedOptions {
   readonly nominationDelay: number;
   readonly candidateWait: number;
   readonly tieBreaker: bigint | undefined;
+  readonly disconnectedTimeout: number;
+  readonly keepaliveInterval: number;
+  readonly random: () => number;
+  readonly remoteIceLite: boolean;
+  readonly interfacePollInterval: number;
 }
 
 /** Validates user options and fills in defaults; throws {@link InvalidOptionError} naming the bad option. */
@@ -87,9 +143,14 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
       `iceTransportPolicy must be 'all' or 'relay', got ${JSON.stringify(options.iceTransportPolicy)}`,
     );
   }
-  if (options.iceServers !== undefined && !Array.isArray(options.iceServers)) {
-    throw new InvalidOptionError('iceServers must be an array of { urls, username?, credential? }');
+  const serverRetransmission = { ...DEFAULT_SERVER_RETRANSMISSION, ...options.serverRetransmission };
+  checkInteger('serverRetransmission.initialRto', serverRetransmission.initialRto, 10, 10_000);
+  checkInteger('serverRetransmission.retransmissions', serverRetransmission.retransmissions, 0, 10);
+  checkInteger('serverRetransmission.maxRto', serverRetransmission.maxRto, 10, 60_000);
+  if (options.turnTls !== undefined && (typeof options.turnTls !== 'object' || options.turnTls === null)) {
+    throw new InvalidOptionError('turnTls must be an object { ca?, rejectUnauthorized? }');
   }
+  checkLiveness(options);
   const retransmission = { ...DEFAULT_RETRANSMISSION, ...options.retransmission };
   checkInteger('retransmission.retransmissions', retransmission.retransmissions, 0, 20);
   checkInteger('retransmission.maxRto', retransmission.maxRto, 100, 60_000);
@@ -97,8 +158,10 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     role: options.role,
     ipFilter: ipFilter ? (address, iface) => ipFilter(address, iface) : (_a, _i, internal) => !internal,
     ports: checkPorts(options.ports),
-    iceServers: options.iceServers ?? [],
+    iceServers: parseIceServers(options.iceServers),
     iceTransportPolicy: options.iceTransportPolicy ?? 'all',
+    serverRetransmission,
+    turnTls: options.turnTls,
     scheduler: options.scheduler ?? asyncScheduler,
     transport: options.transport ?? new UdpTransport(),
     ta: checkInteger('ta', options.ta ?? 50, 5, 1000),
@@ -108,7 +171,42 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     nominationDelay: checkInteger('nominationDelay', options.nominationDelay ?? 200, 0, 60_000),
     candidateWait: checkInteger('candidateWait', options.candidateWait ?? 10_000, 0, 600_000),
     tieBreaker: checkTieBreaker(options.tieBreaker),
+    disconnectedTimeout: checkInteger(
+      'disconnectedTimeout',
+      options.disconnectedTimeout ?? 5000,
+      100,
+      60_000,
+    ),
+    keepaliveInterval: checkInteger(
+      'keepaliveInterval',
+      options.keepaliveInterval ?? 15_000,
+      15_000,
+      3_600_000,
+    ),
+    random: options.random ?? Math.random,
+    remoteIceLite: options.remoteIceLite ?? false,
+    interfacePollInterval: checkPollInterval(options.interfacePollInterval ?? 5000),
   };
+}
+
+/** Liveness options that need more than a range check. */
+function checkLiveness(options: IceAgentOptions): void {
+  if (options.random !== undefined && typeof options.random !== 'function') {
+    throw new InvalidOptionError('random must be a function returning numbers in [0, 1]');
+  }
+  if (options.remoteIceLite !== undefined && typeof options.remoteIceLite !== 'boolean') {
+    throw new InvalidOptionError('remoteIceLite must be a boolean');
+  }
+  if (options.remoteIceLite === true && options.role === 'controlled') {
+    throw new InvalidOptionError(
+      "remoteIceLite requires role 'controlling': a full agent facing an ICE-lite peer controls (RFC 8445 §6.1.1)",
+    );
+  }
+}
+
+function checkPollInterval(value: unknown): number {
+  if (value === 0) return 0;
+  return checkInteger('interfacePollInterval (or 0)', value, 100, 3_600_000);
 }
 
 function checkInteger(name: string, value: unknown, min: number, max: number): number {

@@ -1,7 +1,12 @@
 import type { Candidate } from './candidate-types.js';
 import type { IceRole, PairState } from './core/pair.js';
-import type { ConnectionState, IceSession } from './core/session.js';
+import type { ConnectionState, FailureReason, IceSession } from './core/session.js';
 import type { SessionCounters } from './core/session-counters.js';
+import {
+  createIceServerCounters,
+  type IceServerAttemptStats,
+  type IceServerCounters,
+} from './turn/server-stats.js';
 
 /** Data-path and socket counters kept by the agent itself. */
 export interface TransportCounters {
@@ -40,39 +45,65 @@ export function createTransportCounters(): TransportCounters {
 // Stats merge both counter sets: a name in both would silently shadow the other (compile error if so).
 type Disjoint<Overlap extends never> = Overlap;
 export type CounterNamesAreDisjoint = Disjoint<keyof TransportCounters & keyof SessionCounters>;
+/** Same check for the STUN/TURN server counters. */
+export type ServerCounterNamesAreDisjoint = Disjoint<
+  keyof IceServerCounters & (keyof TransportCounters | keyof SessionCounters)
+>;
 
 /** One candidate pair as reported by `getStats()`. */
 export interface CandidatePairStats {
+  /** Identifier of the pair within its session. */
   readonly id: number;
+  /** The local candidate. */
   readonly local: Candidate;
+  /** The remote candidate (signaled or peer-reflexive). */
   readonly remote: Candidate;
+  /** Checklist state: frozen, waiting, in-progress, succeeded or failed (RFC 8445 §6.1.2.6). */
   readonly state: PairState;
   /** In the valid list (a check on it succeeded). */
   readonly valid: boolean;
+  /** Nominated for use (RFC 8445 §8.1.1). */
   readonly nominated: boolean;
+  /** The pair application data flows over. */
   readonly selected: boolean;
   /** Pair priority as a decimal string: it needs 64 bits, and strings survive `JSON.stringify`. */
   readonly priority: string;
   /** Last round-trip time of a check, ms. */
   readonly rtt: number | undefined;
+  /** Connectivity checks (Binding requests) sent on this pair, retransmissions excluded. */
   readonly requestsSent: number;
+  /** Connectivity checks received on this pair. */
   readonly requestsReceived: number;
+  /** Binding responses sent on this pair. */
   readonly responsesSent: number;
+  /** Binding responses received on this pair. */
   readonly responsesReceived: number;
 }
 
 /** What `IceAgent.getStats()` returns: ex_ice's fields and more. JSON-safe. */
-export interface AgentStats extends TransportCounters, SessionCounters {
+export interface AgentStats extends TransportCounters, SessionCounters, IceServerCounters {
+  /** Connection state, as `connectionState$` last emitted it. */
   readonly state: ConnectionState;
+  /** Why the state is `failed` (checks, consent expired, local address gone); undefined otherwise. */
+  readonly failureReason: FailureReason | undefined;
+  /** Gathering state, as `gatheringState$` last emitted it. */
   readonly gatheringState: 'new' | 'gathering' | 'complete';
+  /** Current role (it may have changed after a role conflict). */
   readonly role: IceRole;
+  /** The local username fragment of the current generation. */
   readonly localUfrag: string;
   /** ICE generation: 0, then +1 per restart. */
   readonly generation: number;
+  /** Local candidates of the current generation. */
   readonly localCandidates: Candidate[];
+  /** Remote candidates, signaled and peer-reflexive. */
   readonly remoteCandidates: Candidate[];
+  /** Every pair of the checklist. */
   readonly candidatePairs: CandidatePairStats[];
+  /** The selected pair, once there is one. */
   readonly selectedPair: CandidatePairStats | undefined;
+  /** One entry per STUN/TURN server attempt (server URL × host socket). */
+  readonly iceServers: IceServerAttemptStats[];
 }
 
 /** Assembles a stats snapshot from a session and the agent's own counters. */
@@ -82,6 +113,7 @@ export function buildStats(input: {
   gatheringState: AgentStats['gatheringState'];
   generation: number;
   localCandidates: Candidate[];
+  servers?: { counters: IceServerCounters; attempts: IceServerAttemptStats[] } | undefined;
 }): AgentStats {
   const { session } = input;
   const pairs = session.checklist.pairs.map(
@@ -101,7 +133,9 @@ export function buildStats(input: {
   return {
     ...input.transport,
     ...session.counters,
+    ...(input.servers?.counters ?? createIceServerCounters()),
     state: session.state,
+    failureReason: session.failureReason,
     gatheringState: input.gatheringState,
     role: session.role,
     localUfrag: session.localCredentials.ufrag,
@@ -110,5 +144,6 @@ export function buildStats(input: {
     remoteCandidates: [...session.remoteCandidates],
     candidatePairs: pairs,
     selectedPair: pairs.find((p) => p.selected),
+    iceServers: input.servers?.attempts ?? [],
   };
 }

@@ -5,7 +5,9 @@ export type AddressFamily = 'IPv4' | 'IPv6';
 
 /** One address of one local interface that host candidates may be gathered on. */
 export interface HostAddress {
+  /** The IP address (IPv6 without brackets; link-local ones may carry a `%zone`). */
   readonly address: string;
+  /** IPv4 or IPv6. */
   readonly family: AddressFamily;
   /** Interface name (`eth0`, `lo`, or a virtual host's name). */
   readonly iface: string;
@@ -15,7 +17,9 @@ export interface HostAddress {
 
 /** Inclusive UDP port range for host sockets. */
 export interface PortRange {
+  /** Lowest port, 1 to 65535. */
   readonly min: number;
+  /** Highest port, `min` to 65535. */
   readonly max: number;
 }
 
@@ -24,6 +28,7 @@ export interface PortRange {
  * `data` is the buffer the socket produced (no copy).
  */
 export interface InboundPacket {
+  /** The datagram payload. */
   readonly data: Uint8Array;
   /** Source address of the datagram. */
   readonly address: string;
@@ -37,6 +42,7 @@ export interface PacketSocket {
   readonly address: string;
   /** Local port the socket is bound to. */
   readonly port: number;
+  /** Address family of the socket. */
   readonly family: AddressFamily;
   /**
    * Datagrams received. Hot: subscribe once; completes when the socket closes.

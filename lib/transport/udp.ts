@@ -184,6 +184,8 @@ class UdpPacketSocket implements PacketSocket {
   readonly #packets = new Subject<InboundPacket>();
   #sendErrors = 0;
   #closed = false;
+  /** Sends handed to the socket whose completion has not been reported yet. */
+  #inFlight = 0;
 
   constructor(socket: Socket, address: string, family: AddressFamily) {
     this.#socket = socket;
@@ -205,12 +207,14 @@ class UdpPacketSocket implements PacketSocket {
       this.#sendErrors++;
       return;
     }
+    this.#inFlight++;
     try {
       // One shared callback: without a callback Node silently discards
       // synchronous send errors (EMSGSIZE, EINVAL, ENETUNREACH...).
       this.#socket.send(data, port, address, this.#onSent);
     } catch {
       // Bad port or argument: counted like any other send error.
+      this.#inFlight--;
       this.#sendErrors++;
     }
   }
@@ -218,7 +222,9 @@ class UdpPacketSocket implements PacketSocket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    closeQuietly(this.#socket);
+    // Node resolves the destination before sending: closing now would silently drop datagrams
+    // sent just before (a TURN deallocation on stop(), say). Close once they are out.
+    if (this.#inFlight === 0) closeQuietly(this.#socket);
     this.#packets.complete();
   }
 
@@ -228,6 +234,7 @@ class UdpPacketSocket implements PacketSocket {
 
   readonly #onSent = (err: Error | null): void => {
     if (err) this.#sendErrors++;
+    if (--this.#inFlight === 0 && this.#closed) closeQuietly(this.#socket);
   };
 
   readonly #onError = (): void => {

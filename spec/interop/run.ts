@@ -3,15 +3,15 @@
  * harness (`../shared/interop`, see its README.md and PROTOCOL.md), one `drive.mjs` run at a time.
  *
  *   npm run test:interop [-- options]
- *   tsx spec/interop/run.ts [--only SUBSTR]... [--repeat N] [--peers rx-ice|aioice] [--turn]
+ *   tsx spec/interop/run.ts [--only SUBSTR]... [--repeat N] [--peers rx-ice|aioice]
  *                           [--count N] [--timeout S] [--no-netns] [--verbose] [--list]
  *
  * - `--only SUBSTR`: run the cases whose name contains SUBSTR (repeatable: any of them).
  * - `--repeat N` (env `INTEROP_REPEAT`, default 3): runs per case.
  * - `--peers aioice`: sanity mode, aioice against itself (checks the harness and this runner
  *   without rx-ice). Default `--peers rx-ice`: the real suite.
- * - `--turn` (env `INTEROP_TURN=1`): also run the TURN cases, which are otherwise reported as
- *   skipped (never silently passed) until rx-ice has a TURN client.
+ * - TURN cases (`turn-relay-only`) run by default, against the harness's coturn (`--only turn`
+ *   selects them alone).
  * - `--no-netns`: pass `--no-netns` to the driver (machines where `unshare -n` is not allowed).
  *
  * Every driver JSON line is printed as-is, then a summary table. Exit status 1 when any run
@@ -27,7 +27,6 @@ import { parseArgs } from 'node:util';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const HARNESS = resolve(process.env.INTEROP_HARNESS ?? resolve(REPO, '../shared/interop'));
 const DRIVER = resolve(HARNESS, 'drive.mjs');
-const TURN_SKIP_REASON = 'TURN client not implemented yet (issue #4)';
 
 const sh = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
@@ -53,8 +52,6 @@ interface Case {
   readonly b: PeerName;
   /** Extra driver flags (`--turn`, `--relay-only`, ...). */
   readonly flags?: readonly string[];
-  /** Why the case is skipped unless enabled (`--turn` / `INTEROP_TURN=1`). */
-  readonly gatedTurn?: boolean;
 }
 
 const TURN_RELAY_ONLY = ['--turn', '--relay-only'] as const;
@@ -64,27 +61,9 @@ const CASES: readonly Case[] = [
   { name: 'rx-ice/rx-ice host', a: 'rx-ice', b: 'rx-ice' },
   { name: 'rx-ice/aioice host', a: 'rx-ice', b: 'aioice' },
   { name: 'aioice/rx-ice host', a: 'aioice', b: 'rx-ice' },
-  {
-    name: 'rx-ice/aioice turn-relay-only',
-    a: 'rx-ice',
-    b: 'aioice',
-    flags: TURN_RELAY_ONLY,
-    gatedTurn: true,
-  },
-  {
-    name: 'aioice/rx-ice turn-relay-only',
-    a: 'aioice',
-    b: 'rx-ice',
-    flags: TURN_RELAY_ONLY,
-    gatedTurn: true,
-  },
-  {
-    name: 'rx-ice/rx-ice turn-relay-only',
-    a: 'rx-ice',
-    b: 'rx-ice',
-    flags: TURN_RELAY_ONLY,
-    gatedTurn: true,
-  },
+  { name: 'rx-ice/aioice turn-relay-only', a: 'rx-ice', b: 'aioice', flags: TURN_RELAY_ONLY },
+  { name: 'aioice/rx-ice turn-relay-only', a: 'aioice', b: 'rx-ice', flags: TURN_RELAY_ONLY },
+  { name: 'rx-ice/rx-ice turn-relay-only', a: 'rx-ice', b: 'rx-ice', flags: TURN_RELAY_ONLY },
 ];
 
 /** Sanity mode (`--peers aioice`): the harness and this runner, without rx-ice. */
@@ -105,9 +84,8 @@ interface DriverResult {
 interface Row {
   readonly name: string;
   readonly run: string;
-  readonly ok: 'ok' | 'FAIL' | 'skip';
+  readonly ok: 'ok' | 'FAIL';
   readonly result?: DriverResult;
-  readonly note?: string;
 }
 
 function usage(message: string): never {
@@ -122,7 +100,6 @@ function options() {
         only: { type: 'string', multiple: true },
         repeat: { type: 'string' },
         peers: { type: 'string', default: 'rx-ice' },
-        turn: { type: 'boolean', default: process.env.INTEROP_TURN === '1' },
         count: { type: 'string', default: '20' },
         timeout: { type: 'string', default: '30' },
         'no-netns': { type: 'boolean', default: false },
@@ -196,8 +173,7 @@ async function main(): Promise<number> {
   const only = opt.only ?? [];
   const cases = all.filter((c) => only.length === 0 || only.some((s) => c.name.includes(s)));
   if (opt.list) {
-    for (const c of all)
-      process.stdout.write(`${c.name}${c.gatedTurn && !opt.turn ? ' (gated: --turn)' : ''}\n`);
+    for (const c of all) process.stdout.write(`${c.name}\n`);
     return 0;
   }
   if (cases.length === 0) {
@@ -217,11 +193,6 @@ async function main(): Promise<number> {
   const log = (s: string) => process.stderr.write(`[interop ${new Date().toISOString()}] ${s}\n`);
   const rows: Row[] = [];
   for (const c of cases) {
-    if (c.gatedTurn && !opt.turn) {
-      log(`${c.name}: skipped: ${TURN_SKIP_REASON} (enable with --turn or INTEROP_TURN=1)`);
-      rows.push({ name: c.name, run: '-', ok: 'skip', note: TURN_SKIP_REASON });
-      continue;
-    }
     for (let run = 1; run <= repeat; run++) {
       log(
         `${c.name} run ${run}/${repeat}: node drive.mjs --a ${c.a} --b ${c.b} ${[...(c.flags ?? []), ...args].join(' ')}`,
@@ -234,8 +205,7 @@ async function main(): Promise<number> {
   }
 
   const failed = rows.filter((r) => r.ok === 'FAIL');
-  const skipped = rows.filter((r) => r.ok === 'skip');
-  const runs = rows.length - skipped.length;
+  const runs = rows.length;
   process.stdout.write(`\n${table(rows)}\n\n`);
   for (const r of failed) {
     process.stdout.write(`FAIL ${r.name} run ${r.run}: ${r.result?.error ?? 'unknown error'}\n`);
@@ -245,10 +215,7 @@ async function main(): Promise<number> {
       }
     }
   }
-  for (const r of skipped) process.stdout.write(`SKIPPED ${r.name}: ${r.note}\n`);
-  process.stdout.write(
-    `interop: ${runs - failed.length}/${runs} runs passed, ${failed.length} failed, ${skipped.length} case(s) skipped\n`,
-  );
+  process.stdout.write(`interop: ${runs - failed.length}/${runs} runs passed, ${failed.length} failed\n`);
   return failed.length > 0 ? 1 : 0;
 }
 

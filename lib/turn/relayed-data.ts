@@ -1,0 +1,35 @@
+/**
+ * Datagrams from peers arriving through the TURN server: Data indications
+ * (RFC 8656 §11.6) and ChannelData (§12.6). Only peers with a granted
+ * permission, or a bound channel, get through; the rest is dropped and counted.
+ */
+import type { StunMessageView } from '../stun/types.js';
+import type { TurnAllocation } from './allocation.js';
+import { decodeChannelData } from './channel-data.js';
+
+/** A Data indication: XOR-PEER-ADDRESS and DATA, from a peer with a granted permission. */
+export function receiveDataIndication(allocation: TurnAllocation, message: StunMessageView): void {
+  const peer = message.xorPeerAddress;
+  if (!peer || !message.data || allocation.peers.permission(peer.address)?.state !== 'granted') {
+    allocation.counters.droppedPackets++;
+    return;
+  }
+  received(allocation, peer.address, peer.port, message.data);
+}
+
+/** A ChannelData message on a bound channel; its payload is the peer's datagram. */
+export function receiveChannelData(allocation: TurnAllocation, bytes: Uint8Array): void {
+  const message = decodeChannelData(bytes);
+  const peer = message && allocation.peers.peerOfChannel(message.channel);
+  if (!message || !peer) {
+    allocation.counters.droppedPackets++;
+    return;
+  }
+  received(allocation, peer.address, peer.port, message.data);
+}
+
+function received(allocation: TurnAllocation, address: string, port: number, data: Uint8Array): void {
+  allocation.counters.relayedPacketsReceived++;
+  allocation.counters.relayedBytesReceived += data.byteLength;
+  allocation.emit({ type: 'data', address, port, data });
+}
