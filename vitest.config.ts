@@ -1,13 +1,14 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Unit and property tests: `spec/**\/*.spec.ts`. The interop suite (real peers
- * in a network namespace, `npm run test:interop`) and the benchmarks
- * (`npm run bench`) have their own runners and are kept out of `vitest run`.
+ * Unit and property tests: `spec/**\/*.spec.ts`, and the example tests users
+ * copy, `examples/**\/*.test.ts`. The interop suite (real peers in a network
+ * namespace, `npm run test:interop`) and the benchmarks (`npm run bench`)
+ * have their own runners and are kept out of `vitest run`.
  */
 export default defineConfig({
   test: {
-    include: ['spec/**/*.spec.ts'],
+    include: ['spec/**/*.spec.ts', 'examples/**/*.test.ts'],
     exclude: [...configDefaults.exclude, 'spec/interop/**', 'spec/bench/**'],
     environment: 'node',
     pool: 'forks',

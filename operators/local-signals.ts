@@ -1,0 +1,96 @@
+import {
+  concat,
+  defer,
+  EMPTY,
+  type MonoTypeOperatorFunction,
+  map,
+  merge,
+  mergeMap,
+  type Observable,
+  of,
+} from 'rxjs';
+import type { IceAgent } from '../lib/agent.js';
+import { serializeCandidate } from '../lib/candidate.js';
+import type { Candidate } from '../lib/candidate-types.js';
+import type { IceCredentials } from '../lib/core/credentials.js';
+import type { SignalMessage } from './signal-message.js';
+
+/**
+ * What {@link localSignals} and {@link wireSignaling} need of an agent: an
+ * `IceAgent` has all of it; a test double can too.
+ */
+export type SignalingAgent = Pick<
+  IceAgent,
+  | 'candidates$'
+  | 'gatheringState$'
+  | 'getLocalCredentials'
+  | 'setRemoteCredentials'
+  | 'addRemoteCandidate'
+  | 'endOfCandidates'
+  | 'gatherCandidates'
+>;
+
+/** Options of {@link localSignals}. */
+export interface LocalSignalsOptions {
+  /**
+   * Operator applied to the local candidates before they are signaled:
+   * filter them (`candidateType`, `addressScope`, …) or rewrite them
+   * (`rewriteAddress`). Default: every candidate.
+   */
+  readonly candidates?: MonoTypeOperatorFunction<Candidate>;
+}
+
+/**
+ * The messages an agent must send to its peer, as one cold Observable of
+ * {@link SignalMessage}s: its credentials first, every local candidate as it
+ * is gathered, `end-of-candidates` when gathering completes. After an ICE
+ * restart (local, or triggered by new remote credentials) the new credentials
+ * are sent again before the new generation's candidates. Completes when the
+ * agent stops. This is the outgoing half of {@link wireSignaling}.
+ *
+ * ```
+ * agent:           gathers a, b, then completes
+ * localSignals()   (k)-a-b-(e)    k: credentials, e: end-of-candidates
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { localSignals } from 'rx-ice/operators';
+ *
+ * localSignals(agent).subscribe((message) => socket.send(JSON.stringify(message)));
+ * agent.gatherCandidates();
+ * ```
+ */
+export function localSignals(
+  agent: SignalingAgent,
+  options: LocalSignalsOptions = {},
+): Observable<SignalMessage> {
+  const filterCandidates = options.candidates ?? ((c$: Observable<Candidate>) => c$);
+  return defer(() => {
+    let sent: IceCredentials | undefined;
+    /** The current credentials, when they differ from the last ones sent (first time, or after a restart). */
+    const credentialsIfChanged = (): Observable<SignalMessage> => {
+      const { ufrag, pwd } = agent.getLocalCredentials();
+      if (sent && sent.ufrag === ufrag && sent.pwd === pwd) return EMPTY;
+      sent = { ufrag, pwd };
+      return of({ type: 'credentials', ufrag, pwd });
+    };
+    const candidates$ = agent.candidates$.pipe(
+      filterCandidates,
+      map((candidate): SignalMessage => ({ type: 'candidate', candidate: serializeCandidate(candidate) })),
+    );
+    // Every gathering state is a chance to notice a restart; only `complete` is a message.
+    const states$ = agent.gatheringState$.pipe(
+      map((state): SignalMessage | undefined =>
+        state === 'complete' ? { type: 'end-of-candidates' } : undefined,
+      ),
+    );
+    // candidates$ first: a late subscriber gets the replayed candidates before end-of-candidates.
+    return concat(
+      credentialsIfChanged(),
+      merge(candidates$, states$).pipe(
+        mergeMap((message) => concat(credentialsIfChanged(), message ? of(message) : EMPTY)),
+      ),
+    );
+  });
+}
