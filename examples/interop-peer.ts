@@ -104,6 +104,7 @@ try {
     ipFilter: (address) => address === hostIp,
     iceServers,
     iceTransportPolicy: relayOnly ? 'relay' : 'all',
+    mdns: 'off', // the harness forbids multicast; .local candidates are skipped (and logged) below
   });
 } catch (err) {
   fatal(`cannot create the agent: ${String(err)}`);

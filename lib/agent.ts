@@ -21,6 +21,8 @@ import { diffHostAddresses, type InterfaceChange } from './core/interfaces.js';
 import { type CandidatePair, type IceRole, isOnPath } from './core/pair.js';
 import { type ConnectionState, IceSession, type SessionEvent } from './core/session.js';
 import { InvalidArgumentError, InvalidStateError, LimitExceededError } from './errors.js';
+import { LocalNamePublisher, RemoteNameResolver } from './mdns/agent-mdns.js';
+import { isMdnsHostname } from './mdns/names.js';
 import { type IceAgentOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { type AgentStats, buildStats, createTransportCounters, type TransportCounters } from './stats.js';
 import { decodeStun } from './stun/message.js';
@@ -122,6 +124,10 @@ export class IceAgent {
   private timerAt: number | undefined;
   private nextSocketId = 1;
   private stopped = false;
+  /** Resolves the remote's `.local` candidates (absent with `mdns: 'off'` or no resolver). */
+  private readonly remoteNames: RemoteNameResolver | undefined;
+  /** Publishes our host addresses under `.local` names (`mdns: 'publish'` only). */
+  private readonly localNames: LocalNamePublisher | undefined;
 
   constructor(options: IceAgentOptions) {
     this.options = resolveOptions(options);
@@ -136,6 +142,17 @@ export class IceAgent {
     this.role$ = this.role.asObservable();
     this.interfaceChanges$ = this.interfaceChanges.asObservable();
     this.errors$ = this.serverErrors.asObservable();
+    const { mdnsResolver, mdnsPublisher, scheduler, mdnsTimeout, maxRemoteCandidates } = this.options;
+    if (mdnsResolver) {
+      this.remoteNames = new RemoteNameResolver(
+        mdnsResolver,
+        scheduler,
+        mdnsTimeout,
+        maxRemoteCandidates,
+        this.counters,
+      );
+    }
+    if (mdnsPublisher) this.localNames = new LocalNamePublisher(mdnsPublisher);
   }
 
   /**
@@ -213,16 +230,27 @@ export class IceAgent {
     if (parsed.component !== 1) {
       throw new InvalidArgumentError(`only component 1 is supported, got component ${parsed.component}`);
     }
-    const outcome = this.session.addRemoteCandidate(
-      { ...parsed, address: canonicalAddress(parsed.address) },
-      this.now(),
-    );
+    if (this.remoteNames && isMdnsHostname(parsed.address)) {
+      // Added once resolved, to the session of this generation only; meanwhile checks from the
+      // remote reveal it as a peer-reflexive candidate anyway.
+      const session = this.session;
+      this.remoteNames.resolve(parsed.address, (address) => {
+        if (this.stopped || session !== this.session) return;
+        this.addResolvedCandidate({ ...parsed, address: canonicalAddress(address) });
+      });
+      return;
+    }
+    this.addResolvedCandidate({ ...parsed, address: canonicalAddress(parsed.address) });
+  }
+
+  private addResolvedCandidate(candidate: Candidate): void {
+    const outcome = this.session.addRemoteCandidate(candidate, this.now());
     if (outcome === 'limit') {
       throw new LimitExceededError(
         `remote candidate table is full (${this.options.maxRemoteCandidates} candidates)`,
       );
     }
-    if (outcome === 'added') this.permitOnRelays(canonicalAddress(parsed.address));
+    if (outcome === 'added') this.permitOnRelays(candidate.address);
     this.drive();
   }
 
@@ -332,6 +360,8 @@ export class IceAgent {
     this.timer?.unsubscribe();
     // First, while the host sockets are open: deallocate (not waiting for answers), close TURN connections.
     this.servers?.close();
+    this.remoteNames?.close();
+    this.localNames?.close();
     for (const bound of this.sockets.values()) {
       bound.subscription.unsubscribe();
       bound.socket.close();
@@ -397,8 +427,16 @@ export class IceAgent {
   private announce(local: Candidate, socketId: number): void {
     const candidate: Candidate = { ...local, generation: this.generation };
     this.session.addLocalCandidate({ candidate, socketId }, this.now());
-    this.generations.value.next(candidate);
+    this.generations.value.next(this.localNames ? this.hideAddress(candidate) : candidate);
     this.drive();
+  }
+
+  /** `mdns: 'publish'`: host addresses are signaled as `.local` names, and no candidate reveals one in raddr. */
+  private hideAddress(candidate: Candidate): Candidate {
+    const names = this.localNames as LocalNamePublisher;
+    if (candidate.type === 'host') return { ...candidate, address: names.nameFor(candidate.address) };
+    if (candidate.type === 'srflx') return { ...candidate, relatedAddress: '0.0.0.0', relatedPort: 0 };
+    return candidate;
   }
 
   private createServerGathering(): ServerGathering {

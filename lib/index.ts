@@ -43,6 +43,8 @@ export {
   InvalidStateError,
   LimitExceededError,
 } from './errors.js';
+export type { MdnsCounters, MdnsMode, MdnsPublisher, MdnsResolver } from './mdns/agent-mdns.js';
+export { isMdnsHostname } from './mdns/names.js';
 export type { IceAgentOptions, IceServer } from './options.js';
 export type { AgentStats, CandidatePairStats, TransportCounters } from './stats.js';
 export type {

@@ -2,6 +2,7 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { IceRole } from './core/pair.js';
 import { DEFAULT_RETRANSMISSION, type RetransmissionPolicy } from './core/retransmission.js';
 import { InvalidOptionError } from './errors.js';
+import type { MdnsMode, MdnsPublisher, MdnsResolver } from './mdns/agent-mdns.js';
 import type { PortRange, Transport } from './transport/types.js';
 import { UdpTransport } from './transport/udp.js';
 import type { TurnTlsOptions } from './turn/stream-connection.js';
@@ -97,6 +98,21 @@ export interface IceAgentOptions {
    * so a gathering-only agent in virtual time lets `TestScheduler` finish.
    */
   readonly interfacePollInterval?: number;
+  /**
+   * mDNS (RFC 6762) names in candidates: `'resolve'` (default) resolves the
+   * remote's `<uuid>.local` candidates with one-shot queries (until resolved,
+   * or if they never are, the agent still connects through the peer-reflexive
+   * candidates its checks reveal); `'publish'` also signals our host
+   * candidates under `<uuid>.local` names and answers queries for them, as
+   * browsers do; `'off'` ignores `.local` candidates (counted in stats).
+   */
+  readonly mdns?: MdnsMode;
+  /** Resolves remote `.local` names; default: the transport's (real multicast over UDP; none on the virtual network). */
+  readonly mdnsResolver?: MdnsResolver;
+  /** Answers queries for our names in `'publish'` mode; default: the transport's. */
+  readonly mdnsPublisher?: MdnsPublisher;
+  /** Ms a remote `.local` name may take to resolve; default 3000. */
+  readonly mdnsTimeout?: number;
 }
 
 /** Options with defaults applied, validated. */
@@ -123,6 +139,10 @@ export interface ResolvedOptions {
   readonly random: () => number;
   readonly remoteIceLite: boolean;
   readonly interfacePollInterval: number;
+  readonly mdns: MdnsMode;
+  readonly mdnsResolver: MdnsResolver | undefined;
+  readonly mdnsPublisher: MdnsPublisher | undefined;
+  readonly mdnsTimeout: number;
 }
 
 /** Validates user options and fills in defaults; throws {@link InvalidOptionError} naming the bad option. */
@@ -151,6 +171,8 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     throw new InvalidOptionError('turnTls must be an object { ca?, rejectUnauthorized? }');
   }
   checkLiveness(options);
+  const transport = options.transport ?? new UdpTransport();
+  const mdns = checkMdns(options);
   const retransmission = { ...DEFAULT_RETRANSMISSION, ...options.retransmission };
   checkInteger('retransmission.retransmissions', retransmission.retransmissions, 0, 20);
   checkInteger('retransmission.maxRto', retransmission.maxRto, 100, 60_000);
@@ -163,7 +185,7 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     serverRetransmission,
     turnTls: options.turnTls,
     scheduler: options.scheduler ?? asyncScheduler,
-    transport: options.transport ?? new UdpTransport(),
+    transport,
     ta: checkInteger('ta', options.ta ?? 50, 5, 1000),
     checklistLimit: checkInteger('checklistLimit', options.checklistLimit ?? 100, 1, 1000),
     maxRemoteCandidates: checkInteger('maxRemoteCandidates', options.maxRemoteCandidates ?? 100, 1, 1000),
@@ -186,7 +208,38 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     random: options.random ?? Math.random,
     remoteIceLite: options.remoteIceLite ?? false,
     interfacePollInterval: checkPollInterval(options.interfacePollInterval ?? 5000),
+    mdns,
+    mdnsResolver:
+      mdns === 'off' ? undefined : (options.mdnsResolver ?? transport.resolveMdns?.bind(transport)),
+    mdnsPublisher:
+      mdns === 'publish' ? (options.mdnsPublisher ?? transport.publishMdns?.bind(transport)) : undefined,
+    mdnsTimeout: checkInteger('mdnsTimeout', options.mdnsTimeout ?? 3000, 10, 60_000),
   };
+}
+
+function checkMdns(options: IceAgentOptions): MdnsMode {
+  const mode = options.mdns ?? 'resolve';
+  if (mode !== 'resolve' && mode !== 'publish' && mode !== 'off') {
+    throw new InvalidOptionError(
+      `mdns must be 'resolve', 'publish' or 'off', got ${JSON.stringify(options.mdns)}`,
+    );
+  }
+  for (const name of ['mdnsResolver', 'mdnsPublisher'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new InvalidOptionError(`${name} must be a function`);
+    }
+  }
+  if (
+    mode === 'publish' &&
+    options.mdnsPublisher === undefined &&
+    options.transport?.publishMdns === undefined &&
+    options.transport !== undefined
+  ) {
+    throw new InvalidOptionError(
+      "mdns: 'publish' needs an mdnsPublisher: this transport cannot publish mDNS names",
+    );
+  }
+  return mode;
 }
 
 /** Liveness options that need more than a range check. */

@@ -2,6 +2,7 @@ import type { Candidate } from './candidate-types.js';
 import type { IceRole, PairState } from './core/pair.js';
 import type { ConnectionState, FailureReason, IceSession } from './core/session.js';
 import type { SessionCounters } from './core/session-counters.js';
+import { createMdnsCounters, type MdnsCounters } from './mdns/agent-mdns.js';
 import {
   createIceServerCounters,
   type IceServerAttemptStats,
@@ -9,7 +10,7 @@ import {
 } from './turn/server-stats.js';
 
 /** Data-path and socket counters kept by the agent itself. */
-export interface TransportCounters {
+export interface TransportCounters extends MdnsCounters {
   /** Application bytes sent (no STUN, no UDP/IP headers). */
   bytesSent: number;
   /** Application bytes received from validated remotes. */
@@ -31,6 +32,7 @@ export interface TransportCounters {
 /** Zeroed transport counters. */
 export function createTransportCounters(): TransportCounters {
   return {
+    ...createMdnsCounters(),
     bytesSent: 0,
     bytesReceived: 0,
     packetsSent: 0,

@@ -71,4 +71,11 @@ export interface Transport {
    * virtual time.
    */
   bind(address: string, ports?: PortRange): Observable<PacketSocket>;
+  /**
+   * Resolves an mDNS `.local` name with a one-shot query (emits the address,
+   * or completes empty). Optional: transports without mDNS leave it out.
+   */
+  resolveMdns?(hostname: string): Observable<string>;
+  /** Answers mDNS queries for `name → address` records until unsubscribed. Optional. */
+  publishMdns?(records: ReadonlyMap<string, string>): Observable<never>;
 }

@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import { type NetworkInterfaceInfo, networkInterfaces as osNetworkInterfaces } from 'node:os';
 import { Observable, Subject, throwError } from 'rxjs';
 import { BindError, InvalidArgumentError, InvalidOptionError } from '../errors.js';
+import { publishMdns, resolveMdns } from '../mdns/multicast.js';
 import type {
   AddressFamily,
   HostAddress,
@@ -93,6 +94,16 @@ export class UdpTransport implements Transport {
    * address or range, with {@link BindError} (cause: the OS error) when no
    * port could be bound. Unsubscribing before the bind completes closes the socket.
    */
+  /** One-shot mDNS query over real multicast (every interface). */
+  resolveMdns(hostname: string): Observable<string> {
+    return resolveMdns(hostname);
+  }
+
+  /** Answers mDNS queries for the records over real multicast until unsubscribed. */
+  publishMdns(records: ReadonlyMap<string, string>): Observable<never> {
+    return publishMdns(records);
+  }
+
   bind(address: string, ports?: PortRange): Observable<PacketSocket> {
     const zoneAt = address.indexOf('%');
     const ip = zoneAt < 0 ? address : address.slice(0, zoneAt);
