@@ -124,6 +124,8 @@ export class IceAgent {
   private timerAt: number | undefined;
   private nextSocketId = 1;
   private stopped = false;
+  /** Remote candidates tagged with a ufrag whose credentials have not arrived yet (a remote restart); bounded. */
+  private readonly nextGenerationCandidates: Candidate[] = [];
   /** Resolves the remote's `.local` candidates (absent with `mdns: 'off'` or no resolver). */
   private readonly remoteNames: RemoteNameResolver | undefined;
   /** Publishes our host addresses under `.local` names (`mdns: 'publish'` only). */
@@ -213,6 +215,10 @@ export class IceAgent {
     if (known && known.ufrag === credentials.ufrag && known.pwd === credentials.pwd) return;
     if (known) this.restart(); // new remote credentials mean the remote restarted ICE (RFC 8445 §9)
     this.session.setRemoteCredentials(credentials, this.now());
+    // Candidates of this generation that overtook its credentials (see addRemoteCandidate).
+    const early = this.nextGenerationCandidates.splice(0);
+    for (const candidate of early)
+      if (candidate.ufrag === credentials.ufrag) this.acceptRemoteCandidate(candidate);
     this.drive();
   }
 
@@ -221,6 +227,10 @@ export class IceAgent {
    * without `a=`). Throws `InvalidCandidateError` for a malformed string,
    * `LimitExceededError` when the remote-candidate table is full. Non-UDP and
    * unresolved `.local` candidates are accepted and ignored (counted in stats).
+   * A candidate tagged with a `ufrag` other than the remote's current one (as
+   * browsers tag them) belongs to the remote's next generation: it is held
+   * until `setRemoteCredentials` brings that ufrag, so a remote restart loses
+   * no candidate whichever arrives first.
    */
   addRemoteCandidate(candidate: string): void {
     this.assertRunning('addRemoteCandidate');
@@ -230,6 +240,22 @@ export class IceAgent {
     if (parsed.component !== 1) {
       throw new InvalidArgumentError(`only component 1 is supported, got component ${parsed.component}`);
     }
+    const known = this.session.remoteCredentials;
+    if (parsed.ufrag !== undefined && known !== undefined && parsed.ufrag !== known.ufrag) {
+      // Tagged with another ufrag (RFC 8839): the remote restarted and this candidate overtook the
+      // new credentials. Held until they arrive, so the new session gets it.
+      if (this.nextGenerationCandidates.length >= this.options.maxRemoteCandidates) {
+        throw new LimitExceededError(
+          `too many candidates waiting for the credentials of ufrag ${parsed.ufrag} (${this.options.maxRemoteCandidates})`,
+        );
+      }
+      this.nextGenerationCandidates.push(parsed);
+      return;
+    }
+    this.acceptRemoteCandidate(parsed);
+  }
+
+  private acceptRemoteCandidate(parsed: Candidate): void {
     if (this.remoteNames && isMdnsHostname(parsed.address)) {
       // Added once resolved, to the session of this generation only; meanwhile checks from the
       // remote reveal it as a peer-reflexive candidate anyway.

@@ -343,7 +343,16 @@ export class IceSession {
       this.counters.unmatchedPackets++;
       return;
     }
-    if (!this.isAuthenticResponse(response)) return;
+    // A peer that cannot authenticate our check (400, 401) cannot sign its answer either. The 96-bit
+    // transaction ID and the path still tie it to our check, so it fails the pair now rather than
+    // after the whole retransmission schedule. A role conflict (487) must be signed: it flips roles.
+    const unsignedRejection =
+      response.cls === 'error' &&
+      !response.hasIntegrity &&
+      response.errorCode !== undefined &&
+      response.errorCode.code !== 487 &&
+      isOnPath(tx.pair, socketId, address, port);
+    if (!unsignedRejection && !this.isAuthenticResponse(response)) return;
     this.transactions.finish(id);
     const pair = tx.pair;
     pair.counters.responsesReceived++;
