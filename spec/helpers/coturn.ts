@@ -14,7 +14,7 @@ import { asyncScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The harness script that starts and stops coturn. */
-export const TURN_SH = resolve(REPO, '../shared/interop/turn.sh');
+export const TURN_SH = resolve(process.env.INTEROP_HARNESS ?? resolve(REPO, '../shared/interop'), 'turn.sh'); // INTEROP_HARNESS: the same override .ci/run and the interop runner honour
 
 /** Whether `turnserver` (coturn) is installed and the harness script is present. */
 export function coturnAvailable(): boolean {
