@@ -203,11 +203,12 @@ describe('gathering behind a NAT (marbles)', () => {
     ts.run(({ expectObservable }) => {
       const agent = gatheringAgent(ts);
       agent.gatherCandidates();
-      const describe = (c: Candidate) => `${c.type} ${c.address}:${c.port}`;
+      const describe = (c: Candidate) =>
+        `${c.type} ${c.address}:${c.port}${c.relatedAddress ? ` raddr ${c.relatedAddress}:${c.relatedPort}` : ''}`;
       expectObservable(agent.candidates$.pipe(map(describe)), '^ 1s !').toBe('h 21ms s 21ms r', {
         h: 'host 192.168.1.10:49152',
-        s: 'srflx 203.0.113.1:49152',
-        r: `relay ${TURN.address}:49152`,
+        s: 'srflx 203.0.113.1:49152 raddr 192.168.1.10:49152', // raddr: its base
+        r: `relay ${TURN.address}:49152 raddr 203.0.113.1:49152`, // raddr: the mapped address the server saw
       });
       expectObservable(agent.gatheringState$, '^ 1s !').toBe('g 43ms c', { g: 'gathering', c: 'complete' });
       ts.schedule(() => agent.stop(), 2000); // after the observation window
