@@ -121,22 +121,32 @@ describe('public entry points reject bad input with typed errors', () => {
   it('after stop() every call but getStats throws InvalidStateError and every stream has completed', () => {
     const ts = newTestScheduler();
     ts.run(() => {
-      const { a } = virtualPair(ts);
+      const { net, hostB, a } = virtualPair(ts);
       const completed: string[] = [];
-      for (const name of [
+      const streams = [
         'candidates$',
         'gatheringState$',
         'connectionState$',
         'selectedPair$',
         'data$',
         'role$',
-      ] as const) {
+        'interfaceChanges$',
+        'errors$',
+      ] as const;
+      for (const name of streams) {
         (a[name] as Observable<unknown>).subscribe({ complete: () => completed.push(name) });
       }
       a.gatherCandidates();
+      const [host] = a.getLocalCandidates();
       a.stop();
       a.stop(); // idempotent
-      expect(completed).toHaveLength(6);
+      expect(new Set(completed)).toEqual(new Set(streams));
+      // The socket is closed: a datagram to its port now finds nobody there.
+      hostB
+        .bind('10.0.0.2')
+        .subscribe((socket) => socket.send(encoder.encode('knock'), host?.port ?? 0, '10.0.0.1'));
+      ts.flush();
+      expect(net.stats.dropReasons.unbound).toBe(1);
       expect(() => a.send(encoder.encode('x'))).toThrow(InvalidStateError);
       expect(() => a.gatherCandidates()).toThrow(/after stop/);
       expect(() => a.addRemoteCandidate('candidate:1 1 udp 1 10.0.0.2 1 typ host')).toThrow(
