@@ -64,6 +64,9 @@ const CASES: readonly Case[] = [
   { name: 'rx-ice/aioice turn-relay-only', a: 'rx-ice', b: 'aioice', flags: TURN_RELAY_ONLY },
   { name: 'aioice/rx-ice turn-relay-only', a: 'aioice', b: 'rx-ice', flags: TURN_RELAY_ONLY },
   { name: 'rx-ice/rx-ice turn-relay-only', a: 'rx-ice', b: 'rx-ice', flags: TURN_RELAY_ONLY },
+  // --stun: server-reflexive gathering through the driver's coturn (on loopback, mapped == host).
+  { name: 'rx-ice/aioice stun', a: 'rx-ice', b: 'aioice', flags: ['--stun'] },
+  { name: 'aioice/rx-ice stun', a: 'aioice', b: 'rx-ice', flags: ['--stun'] },
 ];
 
 /** Sanity mode (`--peers aioice`): the harness and this runner, without rx-ice. */
