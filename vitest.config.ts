@@ -1,4 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
+
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
  * Unit and property tests: `spec/**\/*.spec.ts`, and the example tests users
@@ -7,6 +10,14 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * have their own runners and are kept out of `vitest run`.
  */
 export default defineConfig({
+  // Examples import the package by its public names, as a user's code would; here they mean the sources.
+  resolve: {
+    alias: [
+      { find: /^rx-ice\/operators$/, replacement: source('./operators/index.ts') },
+      { find: /^rx-ice\/testing$/, replacement: source('./lib/testing/index.ts') },
+      { find: /^rx-ice$/, replacement: source('./lib/index.ts') },
+    ],
+  },
   test: {
     include: ['spec/**/*.spec.ts', 'examples/**/*.test.ts'],
     exclude: [...configDefaults.exclude, 'spec/interop/**', 'spec/bench/**'],

@@ -5,11 +5,12 @@
  *
  *   npx vitest run examples/connect-timeout.test.ts
  */
+
+import { IceAgent } from 'rx-ice';
+import { connectAgents, expectStates, VirtualNetwork } from 'rx-ice/testing';
 import { catchError, first, map, of, timeout } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expect, it } from 'vitest';
-import { IceAgent } from '../lib/index.js';
-import { connectAgents, expectStates, VirtualNetwork } from '../lib/testing/index.js';
 
 // The code under test: what the app shows once ICE connects, or after 5 s without.
 const connectOrGiveUp = (agent: IceAgent) =>

@@ -20,6 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { IceAgent, IceError, serializeCandidate } from 'rx-ice';
 import {
   count,
   delayWhen,
@@ -43,7 +44,6 @@ import {
   tap,
   withLatestFrom,
 } from 'rxjs';
-import { IceAgent, IceError, serializeCandidate } from '../lib/index.js';
 
 type Line = Record<string, unknown> & { type: string };
 type Signal =

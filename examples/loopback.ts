@@ -5,8 +5,9 @@
  *
  *   npm start        (tsx examples/loopback.ts)
  */
+
+import { IceAgent, serializeCandidate } from 'rx-ice';
 import { filter, firstValueFrom, map, take, toArray } from 'rxjs';
-import { IceAgent, serializeCandidate } from '../lib/index.js';
 
 const onLoopback = (address: string) => address === '127.0.0.1';
 const alice = new IceAgent({ role: 'controlling', ipFilter: onLoopback });

@@ -6,10 +6,11 @@
  *
  *   npx vitest run examples/reconnect.test.ts
  */
+
+import { IceAgent } from 'rx-ice';
+import { connectAgents, expectStates, VirtualNetwork } from 'rx-ice/testing';
 import { TestScheduler } from 'rxjs/testing';
 import { expect, it } from 'vitest';
-import { IceAgent } from '../lib/index.js';
-import { connectAgents, expectStates, VirtualNetwork } from '../lib/testing/index.js';
 
 it('goes disconnected when the network drops and reconnects when it comes back', () => {
   const ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));

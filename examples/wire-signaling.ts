@@ -8,15 +8,15 @@
  */
 import { connect, createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { filter, firstValueFrom, fromEvent, map, type Observable, of, share, take } from 'rxjs';
-import { IceAgent } from '../lib/index.js';
+import { IceAgent } from 'rx-ice';
 import {
   addressScope,
   isSignalMessage,
   retransmitUntil,
   type SignalMessage,
   wireSignaling,
-} from '../operators/index.js';
+} from 'rx-ice/operators';
+import { filter, firstValueFrom, fromEvent, map, type Observable, of, share, take } from 'rxjs';
 
 /** A TCP socket as a signaling channel: JSON lines in, JSON lines out. */
 function jsonLines(socket: Socket): {
