@@ -1,8 +1,8 @@
 /**
  * "My app reconnects when the network drops": the link between two agents goes down at 1 s and
- * comes back at 15 s. The app sees `disconnected` (a consent check went unanswered for 5 s), then
- * the state it had before (`completed`, a connected state) as soon as a check is answered again:
- * no ICE restart, no new nomination. Virtual time: the 30 s of the scenario run in milliseconds.
+ * comes back at 15 s. The app sees `disconnected` (no response for 5 s, and a consent check sent
+ * since then went unanswered for its 500 ms RTO), then the state it had before (`completed`, a
+ * connected state) as soon as a check is answered again: no ICE restart, no new nomination. Virtual time: the 30 s of the scenario run in milliseconds.
  *
  *   npx vitest run examples/reconnect.test.ts
  */
@@ -30,9 +30,10 @@ it('goes disconnected when the network drops and reconnects when it comes back',
     ts.schedule(() => net.setLink('a', 'b', { down: true }), 1000);
     ts.schedule(() => net.setLink('a', 'b', { down: false }), 15_000);
     ts.schedule(() => [a, b].map((x) => x.stop()), 30_000); // running agents would keep virtual time going
-    // Connected at 70 ms; consent checks at 5070 and 10070 go unanswered, so `d` at 10070 (5 s after
-    // the first); the one at 15070 is answered at 15090. Letters: CONNECTION_STATE_MARBLES.
-    expectStates(helpers, a.connectionState$, '(nk) 66ms (cC) 9996ms d 5019ms C', {
+    // Connected at 70 ms (the last response); the consent check at 5070 goes unanswered, so `d` at
+    // 5570 = max(70 + 5000, 5070 + 500); the check at 15070 is answered at 15090.
+    // Letters: CONNECTION_STATE_MARBLES.
+    expectStates(helpers, a.connectionState$, '(nk) 66ms (cC) 5496ms d 9519ms C', {
       subscription: '^ 20s !',
     });
   });

@@ -74,10 +74,12 @@ export interface IceAgentOptions {
   /** ICE tie-breaker (RFC 8445 §7.1.1.2); default: 64 random bits. For tests of role conflicts. */
   readonly tieBreaker?: bigint;
   /**
-   * Ms a consent check on the selected pair may go unanswered before the
-   * state is `disconnected`; it returns to `connected`/`completed` with the
-   * next authenticated response. Default 5000. Consent itself expires (state
-   * `failed`) 30 s after the last response (RFC 7675).
+   * Ms without an authenticated response on the selected pair before the
+   * state is `disconnected` — once a consent check sent since that response
+   * has also gone unanswered for one RTO (500 ms), so a healthy path never
+   * flaps; it returns to `connected`/`completed` with the next authenticated
+   * response. Default 5000. Consent itself expires (state `failed`) 30 s
+   * after the last response (RFC 7675).
    */
   readonly disconnectedTimeout?: number;
   /** Tr (RFC 8445 §11): a Binding indication goes out after this many ms without application data; default 15000. */

@@ -96,7 +96,7 @@ describe('consent freshness in virtual time', () => {
     expect(mean).toBeLessThan(5300);
   });
 
-  it('goes disconnected 5 s after a check goes unanswered, and back to completed when the link heals, with no new nomination', () => {
+  it('goes disconnected 5 s after the last response once a later check waited 500 ms, and back to completed when the link heals, with no new nomination', () => {
     const ts = newTestScheduler();
     const received: number[] = [];
     ts.run(({ expectObservable }) => {
@@ -105,11 +105,13 @@ describe('consent freshness in virtual time', () => {
       b.data$.subscribe(() => received.push(ts.now()));
       ts.schedule(() => net.setLink('a', 'b', { down: true }), 1000);
       ts.schedule(() => net.setLink('a', 'b', { down: false }), 12_000);
-      // a's check at 4070 goes unanswered (retransmitted at 4570, 5570, 7170; a new check at 8070):
-      // disconnected at 4070 + 5000 = 9070. The check of 12070 is answered at 12090: completed again.
-      expectObservable(a.connectionState$, '^ 14000ms !').toBe('(nk) 66ms (cC) 8996ms d 3019ms C', states);
-      // b selected at 60: its check of 4060 is unanswered until its check of 12060, answered at 12080.
-      expectObservable(b.connectionState$, '^ 14000ms !').toBe('(nk) 56ms (cC) 8996ms d 3019ms C', states);
+      // a's last response is at 70 (the nomination); its check at 4070 goes unanswered (retransmitted
+      // at 4570, 5570, 7170; a new check at 8070): disconnected at max(70 + 5000, 4070 + 500) = 5070.
+      // The check of 12070 is answered at 12090: completed again.
+      expectObservable(a.connectionState$, '^ 14000ms !').toBe('(nk) 66ms (cC) 4996ms d 7019ms C', states);
+      // b selected at 60: its check of 4060 is unanswered, so disconnected at 5060, until its check of
+      // 12060 is answered at 12080.
+      expectObservable(b.connectionState$, '^ 14000ms !').toBe('(nk) 56ms (cC) 4996ms d 7019ms C', states);
       expectObservable(tapA.sent$.pipe(filter((d) => d.kind === 'nomination')).pipe(map(() => 'u'))).toBe(
         '50ms u',
       );
@@ -124,14 +126,42 @@ describe('consent freshness in virtual time', () => {
     expect(received).toEqual([13_010]);
   });
 
+  it('never flaps on a healthy link with 200 ms latency, checks 4 s or 6 s apart, over 10 virtual minutes', () => {
+    /** What `a` and `b` went through in 10 minutes on a link of `latency` ms, with `random` for both. */
+    const run = (random: () => number, latency: number) => {
+      const ts = newTestScheduler();
+      const seen: Record<'a' | 'b', string[]> = { a: [], b: [] };
+      let answered = 0;
+      ts.run(() => {
+        const { a, b } = tappedPair(ts, { latency, a: { random }, b: { random } });
+        a.connectionState$.subscribe((s) => seen.a.push(s));
+        b.connectionState$.subscribe((s) => seen.b.push(s));
+        connectAgents(a, b, { scheduler: ts });
+        ts.schedule(() => {
+          answered = a.getStats().consentResponsesReceived;
+          stopAll(a, b);
+        }, 600_000);
+      });
+      return { seen, answered };
+    };
+    for (const random of [() => 0, () => 1]) {
+      // RTT 400 ms: each check is answered before its 500 ms RTO, whatever the time since the last answer.
+      const { seen, answered } = run(random, 200);
+      expect(seen.a).toEqual(['new', 'checking', 'connected', 'completed', 'closed']);
+      expect(seen.b).toEqual(['new', 'checking', 'connected', 'completed', 'closed']);
+      expect(answered).toBeGreaterThanOrEqual(random() === 0 ? 149 : 99);
+    }
+    // (The limit of the rule, an RTT over 500 ms with checks 6 s apart, is pinned in spec/liveness.spec.ts.)
+  });
+
   it('fails 30 s after the last response, refuses send(), stops checking, and still answers checks', () => {
     const ts = newTestScheduler();
     ts.run(({ expectObservable }) => {
       const { net, a, b, tapA } = tappedPair(ts, { a: { random: () => 0 }, b: { random: () => 0 } });
       connectAgents(a, b, { scheduler: ts });
       ts.schedule(() => net.setLink('a', 'b', { down: true }), 1000);
-      // Last response at 70 (the nomination): consent expires at 30070.
-      expectObservable(a.connectionState$, '^ 40000ms !').toBe('(nk) 66ms (cC) 8996ms d 20999ms f', states);
+      // Last response at 70 (the nomination): disconnected at 5070, consent expires at 30070.
+      expectObservable(a.connectionState$, '^ 40000ms !').toBe('(nk) 66ms (cC) 4996ms d 24999ms f', states);
       expectObservable(
         tapA.sent$.pipe(
           filter((d) => d.at > 30_070 && d.kind !== 'response'),
@@ -205,7 +235,8 @@ describe('consent freshness in virtual time', () => {
       const { net, a, b } = tappedPair(ts, { a: { random: () => 0, disconnectedTimeout: 2000 } });
       connectAgents(a, b, { scheduler: ts });
       ts.schedule(() => net.setLink('a', 'b', { down: true }), 1000);
-      expectObservable(a.connectionState$, '^ 8000ms !').toBe('(nk) 66ms (cC) 5996ms d', states);
+      // 2 s after the last response (70) no check is out yet: the one of 4070 must wait its 500 ms RTO.
+      expectObservable(a.connectionState$, '^ 8000ms !').toBe('(nk) 66ms (cC) 4496ms d', states);
       ts.schedule(() => stopAll(a, b), 9000);
     });
   });

@@ -84,24 +84,109 @@ describe('PairLiveness', () => {
     ]);
   });
 
-  it('is disconnected 5 s after the first unanswered check, and connected again on any answer', () => {
-    const { liveness, runUntil } = harness();
-    runUntil(9999);
-    expect(liveness.isDisconnected(9999)).toBe(false);
-    runUntil(10_000);
-    expect(liveness.isDisconnected(10_000)).toBe(true);
+  it('is disconnected 5 s after the last answer once a later check waited 500 ms, and connected again on any answer', () => {
+    const { liveness, runUntil } = harness(); // selected at 0 (counts as an answer); tx1 at 5000
+    runUntil(5499);
+    expect(liveness.isDisconnected(5499)).toBe(false); // 5 s passed, but tx1 has not waited its RTO yet
+    runUntil(5500);
+    expect(liveness.isDisconnected(5500)).toBe(true); // max(0 + 5000, 5000 + 500)
+    runUntil(7000);
+    liveness.handleResponse('tx1', 7000); // a late answer to the first check still counts
+    expect(liveness.isDisconnected(7000)).toBe(false);
+    expect(liveness.lastResponseAt).toBe(7000);
+    runUntil(11_999); // tx2 at 10000
+    expect(liveness.isDisconnected(11_999)).toBe(false);
     runUntil(12_000);
-    liveness.handleResponse('tx1', 12_000); // a late answer to the first check still counts
-    expect(liveness.isDisconnected(12_000)).toBe(false);
-    expect(liveness.lastResponseAt).toBe(12_000);
+    expect(liveness.isDisconnected(12_000)).toBe(true); // max(7000 + 5000, 10000 + 500)
   });
 
-  it('counts the outage from the newest check still unanswered when an older one is answered late', () => {
+  it('needs both: disconnectedTimeout since the last answer, and one RTO of a check sent since', () => {
+    // Timeout longer than the check period: tx1 (5000) has waited long enough, the clock since 0 decides.
+    const long = harness({ disconnectedTimeout: 8000 });
+    long.runUntil(6500); // tx1 at 5000, resent at 5500 and 6500; next resend at 8100
+    expect(long.liveness.nextDeadline(6500, Number.NEGATIVE_INFINITY)).toBe(8000); // the deadline is reported
+    long.runUntil(7999);
+    expect(long.liveness.isDisconnected(7999)).toBe(false);
+    long.runUntil(8000);
+    expect(long.liveness.isDisconnected(8000)).toBe(true);
+    // Timeout shorter than the check period: 1 s after the answer nothing is out; tx1 must wait 500 ms.
+    const short = harness({ disconnectedTimeout: 1000 });
+    short.runUntil(4999);
+    expect(short.liveness.isDisconnected(4999)).toBe(false);
+    short.runUntil(5000);
+    expect(short.liveness.nextDeadline(5000, Number.NEGATIVE_INFINITY)).toBe(5500);
+    expect(short.liveness.isDisconnected(5499)).toBe(false);
+    short.runUntil(5500);
+    expect(short.liveness.isDisconnected(5500)).toBe(true);
+  });
+
+  it('counts only checks sent since the last answer when an older one is answered late', () => {
     const { liveness, runUntil } = harness();
     runUntil(11_000); // tx1 at 5000, tx2 at 10000
     liveness.handleResponse('tx1', 11_000);
-    expect(liveness.isDisconnected(14_999)).toBe(false);
-    expect(liveness.isDisconnected(15_000)).toBe(true); // tx2 unanswered since 10000
+    // tx2 went out before that answer: it does not count, whatever its age. tx3 goes out at 15000.
+    runUntil(15_999);
+    expect(liveness.isDisconnected(15_999)).toBe(false);
+    runUntil(16_000);
+    expect(liveness.isDisconnected(16_000)).toBe(true); // max(11000 + 5000, 15000 + 500)
+    liveness.handleResponse('tx2', 16_100); // any answer reconnects, even to a check older than the last answer
+    expect(liveness.isDisconnected(16_100)).toBe(false);
+  });
+
+  it('never flaps when every check is answered within its 500 ms RTO, 4 s or 6 s apart; does past it', () => {
+    /** Disconnected episodes over 10 minutes when each check is answered `rtt` ms after it went out. */
+    const episodes = (random: () => number, rtt: number) => {
+      const config = resolveLivenessConfig({ random }, DEFAULT_RETRANSMISSION);
+      const pair = createPair(
+        1,
+        { candidate: host('10.0.0.1'), socketId: 1 },
+        host('10.0.0.2'),
+        'controlling',
+      );
+      const liveness = new PairLiveness(pair, config, 0);
+      const answers: { key: string; at: number }[] = [];
+      let now = 0;
+      let serial = 0;
+      const output: LivenessOutput = {
+        sendConsentCheck: () => {
+          const key = `tx${++serial}`;
+          answers.push({ key, at: now + rtt });
+          return { key, bytes: new Uint8Array([serial]) };
+        },
+        resendConsentCheck: () => undefined,
+        sendKeepalive: () => undefined,
+      };
+      let count = 0;
+      let down = false;
+      while (now < 600_000) {
+        const next = Math.min(
+          liveness.nextDeadline(now, now) ?? Number.POSITIVE_INFINITY,
+          answers[0]?.at ?? Number.POSITIVE_INFINITY,
+        );
+        now = next;
+        const answer = answers[0];
+        if (answer !== undefined && answer.at === now) {
+          answers.shift();
+          liveness.handleResponse(answer.key, now);
+        } else {
+          liveness.handleTimeout(now, now, output);
+        }
+        const isDown = liveness.isDisconnected(now);
+        if (isDown && !down) count++;
+        down = isDown;
+      }
+      return { count, checks: serial };
+    };
+    for (const random of [() => 0, () => 1]) {
+      expect(episodes(random, 499).count).toBe(0);
+      expect(episodes(random, 499).checks).toBeGreaterThanOrEqual(99);
+    }
+    // 4 s apart the 5 s clock since the last answer never runs out; 6 s apart an answer slower than
+    // the RTO comes too late: every check is a (1 ms) episode.
+    expect(episodes(() => 0, 501).count).toBe(0);
+    const slow = episodes(() => 1, 501);
+    expect(slow.count).toBeGreaterThanOrEqual(slow.checks - 1); // the last check may still be waiting at 10 min
+    expect(slow.count).toBeGreaterThanOrEqual(98);
   });
 
   it('expires consent 30 s after the last answer and then sends nothing more', () => {

@@ -135,14 +135,15 @@ describe('ICE restart', () => {
       ).toBe('15070ms k');
       // (Signaling here is synchronous: checking has begun by the time the expectation subscribes.)
       // The old pair's liveness is what the application sees: still completed at 60 s; the link dies
-      // then, so the check of 60070 goes unanswered (disconnected at 65070) and consent, last
-      // refreshed by the answer to the check of 56070 at 56090, expires at 86090.
+      // then, so the check of 60070 goes unanswered and consent, last refreshed by the answer to the
+      // check of 56070 at 56090, goes disconnected at max(56090 + 5000, 60070 + 500) = 61090 and
+      // expires at 86090.
       ts.schedule(() => {
         expect(a.getStats().generation).toBe(1);
         expect(() => a.send(encoder.encode('old pair'))).not.toThrow();
         net.setLink('a', 'b', { down: true });
       }, 60_000);
-      expectObservable(a.connectionState$, '^ 95000ms !').toBe('k 69ms (cC) 64996ms d 21019ms f', {
+      expectObservable(a.connectionState$, '^ 95000ms !').toBe('k 69ms (cC) 61016ms d 24999ms f', {
         k: 'checking',
         c: 'connected',
         C: 'completed',

@@ -13,11 +13,14 @@ export const CONSENT_INTERVAL = 5000;
 export const CONSENT_JITTER = 0.2;
 /** Consent expires this long after the last authenticated response, ms (RFC 7675 §5.1). */
 export const CONSENT_TIMEOUT = 30_000;
-/** Default time a consent check may go unanswered before the state is `disconnected`, ms. */
+/** Default time without an authenticated response before the state may be `disconnected`, ms. */
 export const DEFAULT_DISCONNECTED_TIMEOUT = 5000;
 /** Default Tr: a keepalive goes out after this long without application data, ms (RFC 8445 §11). */
 export const DEFAULT_KEEPALIVE_INTERVAL = 15_000;
-/** First retransmission timeout of a consent check, ms (RFC 8489 §6.2.1 default RTO). */
+/**
+ * First retransmission timeout of a consent check, ms (RFC 8489 §6.2.1 default RTO). It is also how
+ * long a consent check must wait unanswered before `disconnected`: a healthy path answers within it.
+ */
 const CONSENT_INITIAL_RTO = 500;
 /** Most consent transactions remembered for late responses (more than one consent timeout's worth). */
 const MAX_PENDING_CONSENT_CHECKS = 16;
@@ -28,7 +31,7 @@ export interface LivenessConfig {
   readonly consentInterval: number;
   /** Consent lifetime after the last authenticated response, ms. */
   readonly consentTimeout: number;
-  /** How long a consent check may go unanswered before `disconnected`, ms. */
+  /** How long without an authenticated response before `disconnected` (once a later check waited one RTO), ms. */
   readonly disconnectedTimeout: number;
   /** Tr: keepalive after this long without application data, ms. */
   readonly keepaliveInterval: number;
@@ -97,9 +100,12 @@ interface OutstandingCheck {
  *   it is retransmitted from a 500 ms RTO doubling up to `maxRto`.
  * - Any authenticated response to one of the recent checks refreshes consent;
  *   consent expires `consentTimeout` after the last one.
- * - `disconnected`: a consent check has gone unanswered for
- *   `disconnectedTimeout` (counted from the first unanswered check, so a
- *   healthy path never flaps even though checks are up to 6 s apart).
+ * - `disconnected`: no authenticated response for `disconnectedTimeout`
+ *   AND a consent check sent since the last response has waited one initial
+ *   RTO (500 ms) unanswered. A dead path goes disconnected at
+ *   `max(lastResponse + disconnectedTimeout, firstCheckAfterIt + 500)`, i.e.
+ *   5 to ~6.5 s after its last response with the defaults; a healthy path
+ *   (RTT under 500 ms) never flaps although checks are up to 6 s apart.
  * - A keepalive (Binding indication) goes out when no application data has
  *   been sent for `keepaliveInterval` (Tr), nor a keepalive.
  */
@@ -110,7 +116,7 @@ export class PairLiveness {
   private outstanding: OutstandingCheck | undefined;
   /** Recent consent transactions still accepted as answers: key → time sent. Bounded. */
   private readonly pending = new Map<string, number>();
-  /** When the oldest consent check still waiting for an answer went out. */
+  /** When the first consent check sent since the last response went out (none answered since). */
   private unansweredSince: number | undefined;
   private lastKeepaliveAt: number;
 
@@ -129,11 +135,13 @@ export class PairLiveness {
     return now >= this.lastResponseAt + this.config.consentTimeout;
   }
 
-  /** A consent check has waited `disconnectedTimeout` for an answer. */
+  /**
+   * No authenticated response for `disconnectedTimeout`, and a consent check
+   * sent since the last response has gone unanswered for one initial RTO.
+   */
   isDisconnected(now: number): boolean {
-    return (
-      this.unansweredSince !== undefined && now >= this.unansweredSince + this.config.disconnectedTimeout
-    );
+    const at = this.disconnectedAt();
+    return at !== undefined && now >= at;
   }
 
   /** Whether a response with this transaction key answers one of our consent checks. */
@@ -146,7 +154,14 @@ export class PairLiveness {
     if (!this.pending.delete(key)) return;
     this.lastResponseAt = now;
     if (this.outstanding?.key === key) this.outstanding = undefined;
-    this.unansweredSince = this.outstanding?.sentAt;
+    // Only checks sent since this answer can tell that the path died after it.
+    this.unansweredSince = undefined;
+    for (const sentAt of this.pending.values()) {
+      if (sentAt >= now) {
+        this.unansweredSince = sentAt;
+        break;
+      }
+    }
   }
 
   /** Sends whatever is due at `now`: a new consent check, a retransmission, a keepalive. */
@@ -174,10 +189,18 @@ export class PairLiveness {
     );
     const check = this.outstanding;
     if (check !== undefined && check.nextAt < this.nextCheckAt) at = Math.min(at, check.nextAt);
-    if (this.unansweredSince !== undefined && !this.isDisconnected(now)) {
-      at = Math.min(at, this.unansweredSince + this.config.disconnectedTimeout);
-    }
+    const disconnectedAt = this.disconnectedAt();
+    if (disconnectedAt !== undefined && disconnectedAt > now) at = Math.min(at, disconnectedAt);
     return at;
+  }
+
+  /** When the state turns `disconnected` unless an answer comes first; undefined while no check waits. */
+  private disconnectedAt(): number | undefined {
+    if (this.unansweredSince === undefined) return undefined;
+    return Math.max(
+      this.lastResponseAt + this.config.disconnectedTimeout,
+      this.unansweredSince + CONSENT_INITIAL_RTO,
+    );
   }
 
   private keepaliveDue(lastDataSentAt: number): number {
