@@ -171,7 +171,7 @@ export class IceAgent {
     if (this.sockets.size > 0) {
       // Restart: the host sockets stay; their candidates start a new generation.
       for (const bound of this.sockets.values()) this.announceHost(bound);
-      // Live allocations and srflx candidates are kept; server attempts that failed are tried again.
+      // Srflx candidates are kept (allocations were renewed by restart()); failed server attempts are tried again.
       this.servers?.retryFailed();
       this.maybeFinishGathering();
       return;
@@ -344,9 +344,11 @@ export class IceAgent {
    * ICE restart (RFC 8445 §9): new credentials, a new generation of
    * candidates and fresh checks. Data keeps flowing over the old selected
    * pair until the new session selects one. Signal the new credentials
-   * (`getLocalCredentials()`) and candidates to the peer. Live TURN
-   * allocations and server-reflexive candidates are kept and re-announced
-   * (the old pair may be relayed); STUN/TURN attempts that failed are retried.
+   * (`getLocalCredentials()`) and candidates to the peer. TURN allocations
+   * are deallocated (Refresh LIFETIME 0) and allocated afresh for the new
+   * generation, except the one carrying the old selected pair, which is kept
+   * and re-announced (UDP: one allocation per host socket and server);
+   * server-reflexive candidates are kept; STUN/TURN attempts that failed are retried.
    */
   restart(): void {
     this.assertRunning('restart');
@@ -364,6 +366,7 @@ export class IceAgent {
     this.generation++;
     this.session = this.createSession(generateCredentials(), this.role.value);
     this.generations.next(new ReplaySubject<Candidate>());
+    this.renewRelays(); // before re-announcing: renewed relays are announced once allocated
     if (this.gathering && !this.gathering.closed) {
       // First gathering still running: re-announce what is bound; its completion ends this generation too.
       for (const bound of this.sockets.values()) this.announceHost(bound);
@@ -494,11 +497,42 @@ export class IceAgent {
       return;
     }
     const id = this.nextSocketId++;
-    const subscription = socket.packets$.subscribe((packet) => this.receive(id, packet));
+    const subscription = socket.packets$.subscribe({
+      next: (packet) => this.receive(id, packet),
+      // The allocation ended (refresh failed, server gone, TCP/TLS connection lost, renewed on restart).
+      complete: () => this.relayEnded(id),
+    });
     const bound: BoundSocket = { id, socket, host: candidate, subscription, reflexive: [] };
     this.sockets.set(id, bound);
     for (const remote of this.session.remoteCandidates) socket.permit(remote.address);
     this.announceHost(bound);
+  }
+
+  /**
+   * A relay socket completed: its allocation is over. Its candidate, pairs and
+   * checks are dropped like those of a vanished interface (the `errors$` event
+   * came first); when it carried the selected pair the state goes `failed`
+   * (`local-address`) and the app restarts.
+   */
+  private relayEnded(socketId: number): void {
+    const bound = this.sockets.get(socketId);
+    if (this.stopped || !bound) return;
+    this.retireSocket(bound, this.now());
+    this.drive();
+  }
+
+  /**
+   * ICE restart, TURN side: an allocation whose relayed candidate carries the
+   * previous session's selected pair is kept (re-announced in the new
+   * generation) — on UDP it cannot be replaced without cutting the data path,
+   * since a host socket holds one allocation per server (RFC 8656 §2.2, 5-tuple)
+   * — every other live allocation is deallocated (Refresh LIFETIME 0) and
+   * allocated afresh for the new generation.
+   */
+  private renewRelays(): void {
+    const carrier = this.previous?.selectedPair?.local.socketId;
+    const inUse = carrier === undefined ? undefined : this.sockets.get(carrier)?.socket;
+    this.servers?.renewAllocations((relay) => relay === inUse);
   }
 
   /** TURN permissions for a new remote candidate's IP, before any check needs them. */

@@ -2,10 +2,11 @@
  * The agent's STUN/TURN client in virtual time, against the virtual STUN and
  * TURN servers of `rx-ice/testing`: gathering completion and errors$, the
  * relay policy, server error codes, permission failures, stale nonces,
- * refreshes, channels, restart and deallocation on stop.
+ * refreshes, channels, restart (allocations renewed unless in use), a server
+ * gone after allocation, and deallocation on stop.
  */
 
-import { throwError } from 'rxjs';
+import { interval, take, throwError } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { IceAgent, type IceAgentOptions, type IceServerError } from '../lib/index.js';
@@ -13,6 +14,7 @@ import { connectAgents, type TurnServerOptions, VirtualNetwork } from '../lib/te
 import { ServerGathering } from '../lib/turn/gathering.js';
 import { DEFAULT_SERVER_RETRANSMISSION } from '../lib/turn/transactions.js';
 import { parseIceServers } from '../lib/turn/urls.js';
+import { connectWithRestarts } from './helpers/liveness-kit.js';
 import { newTestScheduler } from './helpers/virtual-pair.js';
 
 const TURN = {
@@ -241,7 +243,7 @@ describe('TURN through the virtual server', () => {
     });
   });
 
-  it('restart keeps a live allocation (same relayed candidate in the new generation)', () => {
+  it('restart deallocates an allocation no pair uses (LIFETIME 0) and allocates afresh for the new generation', () => {
     const ts = newTestScheduler();
     ts.run(() => {
       const { net, turn } = network(ts);
@@ -249,17 +251,174 @@ describe('TURN through the virtual server', () => {
         iceServers: [turnUrl()],
         iceTransportPolicy: 'relay',
       });
+      const { errors } = collect(a);
+      const events: string[] = [];
+      turn.events$.subscribe((e) => {
+        if (e.type === 'allocation-created') events.push(`${e.time} created ${e.relayed.port}`);
+        if (e.type === 'allocation-deleted') events.push(`${e.time} deleted ${e.relayed.port} ${e.reason}`);
+      });
       const candidates: string[] = [];
       a.candidates$.subscribe((c) => candidates.push(`${c.generation} ${c.type} ${c.address}:${c.port}`));
+      const gathering: string[] = [];
+      a.gatheringState$.subscribe((g) => gathering.push(`${ts.now()} ${g}`));
       a.gatherCandidates();
       ts.schedule(() => a.restart(), 1000);
       ts.schedule(() => {
+        // The Refresh LIFETIME 0 reaches the server first; the new Allocate (401, then authenticated) follows.
+        expect(events).toEqual(['30 created 49152', '1010 deleted 49152 refresh', '1030 created 49152']);
         expect(candidates).toEqual([`0 relay ${TURN.address}:49152`, `1 relay ${TURN.address}:49152`]);
-        expect(turn.stats.allocationsCreated).toBe(1);
-        expect(a.getStats().gatheringState).toBe('complete');
+        expect(gathering).toEqual([
+          '0 new',
+          '0 gathering',
+          '40 complete',
+          '1000 new',
+          '1000 gathering',
+          '1040 complete',
+        ]);
+        expect(turn.stats).toMatchObject({
+          allocationsCreated: 2,
+          allocationsDeleted: 1,
+          activeAllocations: 1,
+        });
+        expect(errors).toEqual([]);
+        const stats = a.getStats();
+        expect(stats).toMatchObject({ turnAllocations: 2, turnDeallocations: 1, gatheringState: 'complete' });
+        expect(stats.iceServers.map((s) => s.state)).toEqual(['succeeded']);
+        expect(stats.localCandidates.map((c) => `${c.generation} ${c.type}`)).toEqual(['1 relay']);
         a.stop();
       }, 2000);
     });
+  });
+
+  it('restart while data flows over a host pair: the unused allocation is renewed, no datagram lost', () => {
+    const ts = newTestScheduler();
+    const received: string[] = [];
+    let sent = 0;
+    ts.run(() => {
+      const { net, turn } = network(ts);
+      const a = agentOn(net, ts, 'a', '198.51.100.20', { iceServers: [turnUrl()] });
+      const b = agentOn(net, ts, 'b', '198.51.100.30');
+      const { errors } = collect(a);
+      const relayed: string[] = [];
+      a.candidates$.subscribe((c) => c.type === 'relay' && relayed.push(`${c.generation} ${c.port}`));
+      b.data$.subscribe((d) => received.push(new TextDecoder().decode(d)));
+      connectWithRestarts(a, b);
+      ts.schedule(() => {
+        interval(10, ts)
+          .pipe(take(200))
+          .subscribe(() => a.send(new TextEncoder().encode(`m${sent++}`)));
+      }, 500);
+      ts.schedule(() => a.restart(), 1000);
+      ts.schedule(() => {
+        expect(relayed).toEqual(['0 49152', '1 49152']);
+        expect(turn.stats).toMatchObject({
+          allocationsCreated: 2,
+          allocationsDeleted: 1,
+          activeAllocations: 1,
+        });
+        expect(errors).toEqual([]);
+        const stats = a.getStats();
+        expect(stats.selectedPair?.local).toMatchObject({ type: 'host', generation: 1 });
+        expect(stats.turnDeallocations).toBe(1);
+        expect(b.getStats().droppedDataPackets).toBe(0);
+        a.stop();
+        b.stop();
+      }, 3000);
+    });
+    expect(sent).toBe(200);
+    expect(received).toEqual(Array.from({ length: 200 }, (_, i) => `m${i}`));
+  });
+
+  it('restart while data flows over a relayed pair: the allocation in use survives, no datagram lost', () => {
+    const ts = newTestScheduler();
+    const received: string[] = [];
+    let sent = 0;
+    ts.run(() => {
+      const { net, turn } = network(ts);
+      const options = { iceServers: [turnUrl()], iceTransportPolicy: 'relay' as const };
+      const a = agentOn(net, ts, 'a', '198.51.100.20', options);
+      const b = agentOn(net, ts, 'b', '198.51.100.30', options);
+      const seenA = collect(a);
+      const seenB = collect(b);
+      const relayed: string[] = [];
+      a.candidates$.subscribe((c) => relayed.push(`${c.generation} ${c.type} ${c.port}`));
+      const deleted: string[] = [];
+      turn.events$.subscribe((e) => e.type === 'allocation-deleted' && deleted.push(e.reason));
+      b.data$.subscribe((d) => received.push(new TextDecoder().decode(d)));
+      connectWithRestarts(a, b);
+      ts.schedule(() => {
+        interval(10, ts)
+          .pipe(take(200))
+          .subscribe(() => a.send(new TextEncoder().encode(`m${sent++}`)));
+      }, 500);
+      ts.schedule(() => a.restart(), 1000); // b restarts too on a's new credentials
+      ts.schedule(() => {
+        expect(relayed).toEqual(['0 relay 49152', '1 relay 49152']); // the same allocation, re-announced
+        expect(deleted).toEqual([]);
+        expect(turn.stats).toMatchObject({
+          allocationsCreated: 2,
+          allocationsDeleted: 0,
+          activeAllocations: 2,
+        });
+        expect(seenA.errors).toEqual([]);
+        expect(seenB.errors).toEqual([]);
+        const stats = a.getStats();
+        expect(stats.generation).toBe(1);
+        expect(stats.selectedPair?.local).toMatchObject({ type: 'relay', generation: 1 });
+        expect(stats.turnDeallocations).toBe(0);
+        expect(b.getStats().droppedDataPackets).toBe(0);
+        a.stop();
+        b.stop();
+      }, 3000);
+    });
+    expect(sent).toBe(200);
+    expect(received).toEqual(Array.from({ length: 200 }, (_, i) => `m${i}`));
+  });
+
+  it('a TURN server gone after allocation: the refresh fails, the relayed candidate and its pairs are retired', () => {
+    const ts = newTestScheduler();
+    const states: string[] = [];
+    let failedAt: number | undefined;
+    ts.run(() => {
+      // 30 s lifetimes: refreshed at half-time (15 s) and retried while the allocation has time left;
+      // the refresh is fatal before consent (30 s without an answer after 12 s) would expire.
+      const { net, turn } = network(ts, { lifetime: 30, maxLifetime: 30 });
+      const options = { iceServers: [turnUrl()], iceTransportPolicy: 'relay' as const };
+      const a = agentOn(net, ts, 'a', '198.51.100.20', options);
+      const b = agentOn(net, ts, 'b', '198.51.100.30', options);
+      const { errors } = collect(a);
+      a.connectionState$.subscribe((s) => {
+        states.push(s);
+        if (s === 'failed') failedAt = ts.now();
+      });
+      const received: string[] = [];
+      b.data$.subscribe((d) => received.push(new TextDecoder().decode(d)));
+      connectAgents(a, b, { scheduler: ts });
+      ts.schedule(() => {
+        a.send(new TextEncoder().encode('before'));
+        expect(a.getStats().selectedPair?.local.type).toBe('relay');
+      }, 10_000);
+      ts.schedule(() => turn.close(), 12_000);
+      ts.schedule(() => {
+        expect(received).toEqual(['before']);
+        expect(errors.map((e) => `${e.kind} ${e.fatal}`)).toEqual([
+          'turn-refresh false', // no answer after 4 transmissions; retrying
+          'turn-refresh false',
+          'turn-refresh true', // no time left before the allocation expires
+        ]);
+        const stats = a.getStats();
+        expect(stats.localCandidates).toEqual([]);
+        expect(stats.candidatePairs).toEqual([]);
+        expect(stats.selectedPair).toBeUndefined();
+        expect(stats).toMatchObject({ state: 'failed', failureReason: 'local-address' });
+        expect(stats.iceServers.map((s) => s.state)).toEqual(['failed']);
+        expect(() => a.send(new Uint8Array(1))).toThrow(/failed/);
+        a.stop();
+        b.stop();
+      }, 36_000);
+    });
+    expect(states).toEqual(['new', 'checking', 'connected', 'completed', 'disconnected', 'failed', 'closed']);
+    expect(failedAt).toBeLessThan(36_000); // by the retirement, not by consent expiry (~42 s)
   });
 
   it('restart tries a failed TURN server again', () => {

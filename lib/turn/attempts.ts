@@ -50,6 +50,8 @@ export interface AttemptSpec {
 /** A running or finished attempt. */
 export interface Attempt extends AttemptSpec {
   readonly state: IceServerAttemptStats['state'];
+  /** The relayed socket of a TURN attempt, once allocated (it completes when the allocation ends). */
+  readonly relay: TurnRelaySocket | undefined;
   /** A datagram from the server on the host socket; false when not this attempt's. */
   deliver(bytes: Uint8Array): boolean;
   /** Stops the attempt (a TURN allocation is deallocated). Idempotent. */
@@ -101,6 +103,10 @@ abstract class BaseAttempt implements Attempt {
   ) {
     ({ url: this.url, socketId: this.socketId, socket: this.socket, host: this.host } = spec);
     ({ server: this.server, index: this.index } = spec);
+  }
+
+  get relay(): TurnRelaySocket | undefined {
+    return undefined;
   }
 
   abstract deliver(bytes: Uint8Array): boolean;
@@ -226,6 +232,10 @@ class TurnAttempt extends BaseAttempt {
     this.client.start();
   }
 
+  override get relay(): TurnRelaySocket | undefined {
+    return this.client.relay;
+  }
+
   deliver(bytes: Uint8Array): boolean {
     return this.client.inbound(bytes);
   }
@@ -281,7 +291,8 @@ class TurnAttempt extends BaseAttempt {
 
   private lost(reason: string): void {
     if (this.state === 'closed' || this.state === 'failed') return;
-    this.client.connectionLost();
+    // The error first, then the relay socket completes (the agent retires its candidate).
     this.fail({ kind: 'turn-connection', reason, fatal: true });
+    this.client.connectionLost();
   }
 }

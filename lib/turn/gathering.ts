@@ -141,12 +141,33 @@ export class ServerGathering {
     return fromServer;
   }
 
-  /** ICE restart: attempts that failed are tried again (live allocations and srflx candidates are kept). */
+  /** ICE restart: attempts that failed are tried again (srflx candidates are kept; see {@link renewAllocations}). */
   retryFailed(): void {
     if (this.closed) return;
     for (const [i, attempt] of this.attempts.entries()) {
       if (attempt.state !== 'failed' || !this.hosts.has(attempt.socketId)) continue;
       this.absorb(attempt);
+      this.attempts[i] = this.start(attempt.url, attempt.socketId, attempt.server, attempt.index);
+    }
+  }
+
+  /**
+   * ICE restart: every live allocation that `keep` rejects is deallocated
+   * (Refresh LIFETIME 0, its relay socket completes) and allocated afresh from
+   * the same host socket for the new generation. On UDP an allocation is keyed
+   * by the 5-tuple host socket ↔ server (RFC 8656 §2.2: a second Allocate gets
+   * 437 Allocation Mismatch), so the old one must go before the new one is
+   * asked for; the Refresh leaves first on the same path, a round trip ahead
+   * of the authenticated Allocate. The agent keeps the allocations that still
+   * carry the previous session's data.
+   */
+  renewAllocations(keep: (relay: TurnRelaySocket) => boolean): void {
+    if (this.closed) return;
+    for (const [i, attempt] of this.attempts.entries()) {
+      const relay = attempt.relay;
+      if (attempt.state !== 'succeeded' || !relay || keep(relay) || !this.hosts.has(attempt.socketId))
+        continue;
+      this.absorb(attempt); // deallocates
       this.attempts[i] = this.start(attempt.url, attempt.socketId, attempt.server, attempt.index);
     }
   }

@@ -102,11 +102,10 @@ export class TurnClient {
         this.handlers.allocated(this.relay, event.mapped);
         return;
       case 'error':
-        if (event.fatal) {
-          this.driver.stop();
-          this.relay?.end();
-        }
+        if (event.fatal) this.driver.stop();
         this.handlers.error(event);
+        // Reported first; then the relay socket completes and its user retires it.
+        if (event.fatal) this.relay?.end();
         return;
     }
   };
@@ -126,7 +125,10 @@ export class TurnRelaySocket implements PacketSocket {
   readonly port: number;
   /** Family of the relayed address. */
   readonly family: AddressFamily;
-  /** Datagrams from peers with a permission; completes when the allocation ends. */
+  /**
+   * Datagrams from peers with a permission; completes when the allocation ends
+   * for any reason (deallocated, refresh failed, connection to the server lost).
+   */
   readonly packets$: Observable<InboundPacket>;
   private readonly packets = new Subject<InboundPacket>();
   private dropped = 0;
