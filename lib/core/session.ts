@@ -322,7 +322,7 @@ export class IceSession {
   /** RFC 8445 §7.3.1.4: a check from the peer triggers our own check on the same pair. */
   private triggerCheck(pair: CandidatePair): void {
     if (pair.state === 'succeeded') return;
-    if (pair.state === 'in-progress') this.transactions.cancelCurrent(pair);
+    if (pair.state === 'in-progress') this.transactions.cancelCurrent(pair, this.config.retransmission);
     this.checklist.enqueueTriggered(pair);
   }
 

@@ -20,6 +20,23 @@ export interface CheckTransaction {
   cancelled: boolean;
 }
 
+/** Cancelled checks still awaiting a late answer, per pair. */
+const MAX_CANCELLED_PER_PAIR = 4;
+
+/** When `tx` would give up if it went on retransmitting on `policy`'s schedule from where it is. */
+export function timeoutIfContinued(
+  tx: Pick<CheckTransaction, 'nextAt' | 'rto' | 'attempts'>,
+  policy: RetransmissionPolicy,
+): number {
+  let at = tx.nextAt;
+  let rto = tx.rto;
+  for (let attempts = tx.attempts; attempts <= policy.retransmissions; attempts++) {
+    rto = nextRto(rto, policy);
+    at += rto;
+  }
+  return at;
+}
+
 /** The transactions of one session's connectivity checks, keyed by transaction ID (hex). */
 export class CheckTransactions {
   private readonly byKey = new Map<string, CheckTransaction>();
@@ -54,11 +71,27 @@ export class CheckTransactions {
     if (this.currentOf.get(tx.pair) === tx) this.currentOf.delete(tx.pair);
   }
 
-  /** The pair's check in flight stops retransmitting (a triggered check replaces it); a late answer still counts. */
-  cancelCurrent(pair: CandidatePair): void {
+  /**
+   * The pair's check in flight stops retransmitting (a triggered check
+   * replaces it), but a late answer still counts until the moment it would
+   * have timed out had it kept going (RFC 8445 §7.2.5.4): on a path with a
+   * round trip above the first RTO the answer can only arrive after it.
+   */
+  cancelCurrent(pair: CandidatePair, policy: RetransmissionPolicy): void {
     const tx = this.currentOf.get(pair);
-    if (tx) tx.cancelled = true;
     this.currentOf.delete(pair);
+    if (!tx) return;
+    tx.cancelled = true;
+    tx.nextAt = timeoutIfContinued(tx, policy);
+    this.forgetOldestCancelled(pair);
+  }
+
+  /** Keeps at most MAX_CANCELLED_PER_PAIR cancelled checks per pair, so a peer's retransmissions cannot grow the table. */
+  private forgetOldestCancelled(pair: CandidatePair): void {
+    const cancelled = [...this.byKey].filter(([, tx]) => tx.pair === pair && tx.cancelled);
+    if (cancelled.length <= MAX_CANCELLED_PER_PAIR) return;
+    cancelled.sort(([, a], [, b]) => a.firstSentAt - b.firstSentAt);
+    for (const [key] of cancelled.slice(0, cancelled.length - MAX_CANCELLED_PER_PAIR)) this.byKey.delete(key);
   }
 
   /**
