@@ -4,6 +4,7 @@
  * @module rx-ice/testing
  */
 
+export { type AgentPair, type AgentPairOptions, createAgentPair } from './agent-pair.js';
 export { connectAgents, type SignalingOptions } from './connect.js';
 export {
   CONNECTION_STATE_MARBLES,
