@@ -4,38 +4,18 @@
  * check on that pair succeeds, the pair is selected without another round.
  */
 import { describe, expect, it } from 'vitest';
-import { candidatePriority, computeFoundation } from '../lib/candidate.js';
-import type { Candidate } from '../lib/candidate-types.js';
-import { DEFAULT_RETRANSMISSION } from '../lib/core/retransmission.js';
-import { IceSession, type SessionEvent } from '../lib/core/session.js';
+import { candidatePriority } from '../lib/candidate.js';
+import type { IceSession, SessionEvent } from '../lib/core/session.js';
 import { buildBindingRequest, buildBindingSuccess, decodeStun, shortTermKey } from '../lib/stun/message.js';
+import { hostCandidate, newSession } from './helpers/session-kit.js';
 
 const OURS = { ufrag: 'ctrl', pwd: 'controlled-password-xx'.replace(/-/g, 'x') };
 const PEER = { ufrag: 'aggr', pwd: 'aggressive-password-xx'.replace(/-/g, 'x') };
-const local: Candidate = {
-  foundation: computeFoundation('host', '10.0.0.2', 'udp'),
-  component: 1,
-  transport: 'udp',
-  priority: candidatePriority('host', 65535, 1),
-  address: '10.0.0.2',
-  port: 2000,
-  type: 'host',
-  extensions: [],
-};
+const local = hostCandidate('10.0.0.2', 2000);
 
 /** A controlled session with one host candidate (socket 1) that knows the peer's credentials. */
 function controlledSession(): IceSession {
-  const session = new IceSession({
-    role: 'controlled',
-    tieBreaker: 1n,
-    localCredentials: OURS,
-    ta: 50,
-    checklistLimit: 100,
-    maxRemoteCandidates: 100,
-    retransmission: DEFAULT_RETRANSMISSION,
-    nominationDelay: 200,
-    candidateWait: 10_000,
-  });
+  const session = newSession({ role: 'controlled', tieBreaker: 1n, localCredentials: OURS });
   session.addLocalCandidate({ candidate: local, socketId: 1 }, 0);
   session.setRemoteCredentials(PEER, 0);
   return session;

@@ -4,38 +4,18 @@
  * counted (it could be forged, and a 487 would flip our role).
  */
 import { describe, expect, it } from 'vitest';
-import { candidatePriority, computeFoundation } from '../lib/candidate.js';
-import type { Candidate } from '../lib/candidate-types.js';
-import { DEFAULT_RETRANSMISSION } from '../lib/core/retransmission.js';
-import { IceSession } from '../lib/core/session.js';
 import { buildBindingError, decodeStun } from '../lib/stun/message.js';
-
-const host = (address: string, port: number): Candidate => ({
-  foundation: computeFoundation('host', address, 'udp'),
-  component: 1,
-  transport: 'udp',
-  priority: candidatePriority('host', 65535, 1),
-  address,
-  port,
-  type: 'host',
-  extensions: [],
-});
+import { hostCandidate, newSession } from './helpers/session-kit.js';
 
 /** A controlling session that has just sent its first check to 10.0.0.2:2000; returns it and the check's ID. */
 function sessionWithCheckInFlight() {
-  const session = new IceSession({
+  const session = newSession({
     role: 'controlling',
     tieBreaker: 5n,
     localCredentials: { ufrag: 'locl', pwd: 'x'.repeat(22) },
-    ta: 50,
-    checklistLimit: 100,
-    maxRemoteCandidates: 100,
-    retransmission: DEFAULT_RETRANSMISSION,
-    nominationDelay: 200,
-    candidateWait: 10_000,
   });
-  session.addLocalCandidate({ candidate: host('10.0.0.1', 1000), socketId: 1 }, 0);
-  session.addRemoteCandidate(host('10.0.0.2', 2000), 0);
+  session.addLocalCandidate({ candidate: hostCandidate('10.0.0.1', 1000), socketId: 1 }, 0);
+  session.addRemoteCandidate(hostCandidate('10.0.0.2', 2000), 0);
   session.setRemoteCredentials({ ufrag: 'rmte', pwd: 'y'.repeat(22) }, 0);
   session.handleTimeout(0);
   const check = session.pollTransmit();

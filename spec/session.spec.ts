@@ -4,12 +4,12 @@
  * is the point of the sans-IO core.
  */
 import { describe, expect, it } from 'vitest';
-import { candidatePriority, computeFoundation } from '../lib/candidate.js';
+import { candidatePriority } from '../lib/candidate.js';
 import type { Candidate } from '../lib/candidate-types.js';
 import type { IceCredentials } from '../lib/core/credentials.js';
 import type { IceRole, LocalCandidate } from '../lib/core/pair.js';
 import { DEFAULT_RETRANSMISSION, retransmissionSchedule } from '../lib/core/retransmission.js';
-import { IceSession, type SessionConfig, type SessionEvent, type Transmit } from '../lib/core/session.js';
+import type { IceSession, SessionConfig, SessionEvent, Transmit } from '../lib/core/session.js';
 import {
   buildBindingRequest,
   buildBindingSuccess,
@@ -19,39 +19,22 @@ import {
   shortTermKey,
 } from '../lib/stun/message.js';
 import { type StunMessageView, StunMethod } from '../lib/stun/types.js';
+import { hostCandidate, newSession } from './helpers/session-kit.js';
 
 const TA = 50;
 const CRED_A: IceCredentials = { ufrag: 'ufragA', pwd: 'passwordAAAAAAAAAAAAAAAA' };
 const CRED_B: IceCredentials = { ufrag: 'ufragB', pwd: 'passwordBBBBBBBBBBBBBBBB' };
-
-function hostCandidate(address: string, port: number): Candidate {
-  return {
-    foundation: computeFoundation('host', address, 'udp'),
-    component: 1,
-    transport: 'udp',
-    priority: candidatePriority('host', 65535, 1),
-    address,
-    port,
-    type: 'host',
-    extensions: [],
-  };
-}
 
 function session(
   role: IceRole,
   localCredentials: IceCredentials,
   overrides: Partial<SessionConfig> = {},
 ): IceSession {
-  return new IceSession({
+  return newSession({
     role,
     tieBreaker: role === 'controlling' ? 1000n : 1n,
     localCredentials,
     ta: TA,
-    checklistLimit: 100,
-    maxRemoteCandidates: 100,
-    retransmission: DEFAULT_RETRANSMISSION,
-    nominationDelay: 200,
-    candidateWait: 10_000,
     ...overrides,
   });
 }
