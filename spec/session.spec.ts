@@ -290,6 +290,19 @@ describe('IceSession: two sessions connect over a hand-driven network', () => {
   });
 });
 
+/** Delivers to `b` a controlling check from 10.0.0.1:1000 with this USERNAME, signed with `password`; returns its ID. */
+function requestFromA(b: IceSession, username: string, password: string): Uint8Array {
+  const { transactionId, bytes } = buildBindingRequest({
+    username,
+    key: shortTermKey(password),
+    priority: candidatePriority('prflx', 65535, 1),
+    role: 'controlling',
+    tieBreaker: 5n,
+  });
+  b.handleStun(1, '10.0.0.1', 1000, decodeStun(bytes) as StunMessageView, 0);
+  return transactionId;
+}
+
 describe('IceSession: authentication', () => {
   function controlledB(): IceSession {
     const b = session('controlled', CRED_B);
@@ -301,14 +314,7 @@ describe('IceSession: authentication', () => {
 
   it('answers a request under the wrong key with 401 and creates nothing', () => {
     const b = controlledB();
-    const { transactionId, bytes } = buildBindingRequest({
-      username: 'ufragB:ufragA',
-      key: shortTermKey('notTheRightPasswordAtAll'),
-      priority: candidatePriority('prflx', 65535, 1),
-      role: 'controlling',
-      tieBreaker: 5n,
-    });
-    b.handleStun(1, '10.0.0.1', 1000, decodeStun(bytes) as StunMessageView, 0);
+    const transactionId = requestFromA(b, 'ufragB:ufragA', 'notTheRightPasswordAtAll');
 
     const out = takeTransmits(b);
     expect(out).toHaveLength(1);
@@ -329,14 +335,7 @@ describe('IceSession: authentication', () => {
 
   it('answers 401 to a request whose USERNAME names another ufrag, even under the right key', () => {
     const b = controlledB();
-    const { bytes } = buildBindingRequest({
-      username: 'someoneElse:ufragA',
-      key: shortTermKey(CRED_B.pwd),
-      priority: candidatePriority('prflx', 65535, 1),
-      role: 'controlling',
-      tieBreaker: 5n,
-    });
-    b.handleStun(1, '10.0.0.1', 1000, decodeStun(bytes) as StunMessageView, 0);
+    requestFromA(b, 'someoneElse:ufragA', CRED_B.pwd);
     const out = takeTransmits(b);
     expect(out).toHaveLength(1);
     expect(out[0]?.message.cls).toBe('error');
@@ -348,14 +347,7 @@ describe('IceSession: authentication', () => {
 
   it('answers the same request with a success when USERNAME and key are right (control case)', () => {
     const b = controlledB();
-    const { bytes } = buildBindingRequest({
-      username: 'ufragB:ufragA',
-      key: shortTermKey(CRED_B.pwd),
-      priority: candidatePriority('prflx', 65535, 1),
-      role: 'controlling',
-      tieBreaker: 5n,
-    });
-    b.handleStun(1, '10.0.0.1', 1000, decodeStun(bytes) as StunMessageView, 0);
+    requestFromA(b, 'ufragB:ufragA', CRED_B.pwd);
     const out = takeTransmits(b);
     expect(out).toHaveLength(1);
     expect(out[0]?.message.cls).toBe('success');
