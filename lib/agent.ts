@@ -337,6 +337,7 @@ export class IceAgent {
       generation: this.generation,
       localCandidates: this.getLocalCandidates(),
       servers: this.servers?.stats(),
+      now: this.now(),
     });
   }
 
@@ -622,6 +623,7 @@ export class IceAgent {
       retransmission: o.retransmission,
       nominationDelay: o.nominationDelay,
       candidateWait: o.candidateWait,
+      pacTimeout: o.pacTimeout,
       liveness: {
         disconnectedTimeout: o.disconnectedTimeout,
         keepaliveInterval: o.keepaliveInterval,

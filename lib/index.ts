@@ -16,6 +16,7 @@ export {
   validateCandidate,
 } from './candidate.js';
 export type { Candidate, CandidateType, TcpType } from './candidate-types.js';
+export { type AwaitedInput, DEFAULT_PAC_TIMEOUT } from './core/conclusion.js';
 export type { IceCredentials } from './core/credentials.js';
 export type { InterfaceChange } from './core/interfaces.js';
 export {

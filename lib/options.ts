@@ -1,4 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { DEFAULT_PAC_TIMEOUT } from './core/conclusion.js';
 import type { IceRole } from './core/pair.js';
 import { DEFAULT_RETRANSMISSION, type RetransmissionPolicy } from './core/retransmission.js';
 import { InvalidOptionError } from './errors.js';
@@ -68,9 +69,18 @@ export interface IceAgentOptions {
   readonly nominationDelay?: number;
   /**
    * Ms to wait, once every pair failed and the remote has not signaled
-   * end-of-candidates, before declaring `failed`; default 10000.
+   * end-of-candidates, before declaring `failed`; default 10000. Never
+   * shortens the PAC timer (`pacTimeout`).
    */
   readonly candidateWait?: number;
+  /**
+   * RFC 8863 PAC timer ("Patiently Awaiting Connectivity"), ms from the moment
+   * the remote's credentials arrive: the agent never declares `failed` before
+   * it expires, however early every pair fails, because the peer's checks may
+   * still reveal a peer-reflexive pair. Default 39500 (the check transaction
+   * timeout RFC 8863 §4 recommends).
+   */
+  readonly pacTimeout?: number;
   /** ICE tie-breaker (RFC 8445 §7.1.1.2); default: 64 random bits. For tests of role conflicts. */
   readonly tieBreaker?: bigint;
   /**
@@ -135,6 +145,7 @@ export interface ResolvedOptions {
   readonly retransmission: RetransmissionPolicy;
   readonly nominationDelay: number;
   readonly candidateWait: number;
+  readonly pacTimeout: number;
   readonly tieBreaker: bigint | undefined;
   readonly disconnectedTimeout: number;
   readonly keepaliveInterval: number;
@@ -194,6 +205,7 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     retransmission,
     nominationDelay: checkInteger('nominationDelay', options.nominationDelay ?? 200, 0, 60_000),
     candidateWait: checkInteger('candidateWait', options.candidateWait ?? 10_000, 0, 600_000),
+    pacTimeout: checkInteger('pacTimeout', options.pacTimeout ?? DEFAULT_PAC_TIMEOUT, 0, 600_000),
     tieBreaker: checkTieBreaker(options.tieBreaker),
     disconnectedTimeout: checkInteger(
       'disconnectedTimeout',

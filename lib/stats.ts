@@ -1,6 +1,6 @@
 import type { Candidate } from './candidate-types.js';
 import type { IceRole, PairState } from './core/pair.js';
-import type { ConnectionState, FailureReason, IceSession } from './core/session.js';
+import type { AwaitedInput, ConnectionState, FailureReason, IceSession } from './core/session.js';
 import type { SessionCounters } from './core/session-counters.js';
 import { createMdnsCounters, type MdnsCounters } from './mdns/agent-mdns.js';
 import {
@@ -106,6 +106,17 @@ export interface AgentStats extends TransportCounters, SessionCounters, IceServe
   readonly selectedPair: CandidatePairStats | undefined;
   /** One entry per STUN/TURN server attempt (server URL × host socket). */
   readonly iceServers: IceServerAttemptStats[];
+  /**
+   * When the current session next needs its timer (scheduler clock), or null
+   * when it has nothing scheduled (then `awaiting` names what it waits for).
+   */
+  readonly nextTimeout: number | null;
+  /**
+   * What a session with nothing scheduled waits for: the remote's
+   * credentials, the end of our gathering, or (controlled side) the peer's
+   * nomination. Null while it has a deadline, and once it is terminal.
+   */
+  readonly awaiting: AwaitedInput | null;
 }
 
 /** Assembles a stats snapshot from a session and the agent's own counters. */
@@ -116,6 +127,8 @@ export function buildStats(input: {
   generation: number;
   localCandidates: Candidate[];
   servers?: { counters: IceServerCounters; attempts: IceServerAttemptStats[] } | undefined;
+  /** The scheduler's clock now. */
+  now: number;
 }): AgentStats {
   const { session } = input;
   const pairs = session.checklist.pairs.map(
@@ -147,5 +160,7 @@ export function buildStats(input: {
     candidatePairs: pairs,
     selectedPair: pairs.find((p) => p.selected),
     iceServers: input.servers?.attempts ?? [],
+    nextTimeout: session.nextTimeout(input.now) ?? null,
+    awaiting: session.awaiting(input.now) ?? null,
   };
 }

@@ -172,12 +172,12 @@ describe('sessions on the virtual network', () => {
     expect(outcome.states.b).toContain('connected');
   });
 
-  it('fails on both sides when the link is down, after end-of-candidates', () => {
+  it('fails on both sides when the link is down, after end-of-candidates and the PAC timer', () => {
     const outcome = runSession((ts) => {
       const { net, a, b } = virtualPair(ts);
       net.setLink('a', 'b', { down: true });
       return { a, b, start: () => connectAgents(a, b, { scheduler: ts }) };
-    }, 20_000);
+    }, 50_000);
     expect(outcome.states.a).toEqual(['new', 'checking', 'failed', 'closed']);
     expect(outcome.states.b).toEqual(['new', 'checking', 'failed', 'closed']);
   });

@@ -59,25 +59,44 @@ describe('timing in virtual time', () => {
     });
   });
 
-  it('fails after the last retransmission times out, once the remote signaled end-of-candidates', () => {
+  it('with end-of-candidates, fails when the PAC timer expires (RFC 8863), not when the last check gives up', () => {
     const ts = newTestScheduler();
     ts.run(({ expectObservable }) => {
       const { a, start } = agentFacingSilence(ts, true);
       // Pair 'b' (sent at 50) gives up at 50 + 9500 = 9550; both pairs failed and
-      // end-of-candidates was signaled, so the agent fails at once.
+      // end-of-candidates was signaled, but the PAC timer (started with the remote credentials
+      // at 0) holds failure until 39 500 ms.
+      expectObservable(a.connectionState$).toBe('(nk) 39496ms f 10499ms (x|)', { ...states });
+      ts.schedule(start, 0);
+      ts.schedule(() => a.stop(), 50_000);
+    });
+  });
+
+  it('with a short pacTimeout, fails as soon as both pairs gave up', () => {
+    const ts = newTestScheduler();
+    ts.run(({ expectObservable }) => {
+      const { a, start } = agentFacingSilence(ts, true, { pacTimeout: 1000 });
       expectObservable(a.connectionState$).toBe('(nk) 9546ms f 10449ms (x|)', { ...states });
       ts.schedule(start, 0);
       ts.schedule(() => a.stop(), 20_000);
     });
   });
 
-  it('without end-of-candidates waits candidateWait more before failing', () => {
+  it('without end-of-candidates waits candidateWait after the last failure, and never less than the PAC timer', () => {
     const ts = newTestScheduler();
     ts.run(({ expectObservable }) => {
-      const { a, start } = agentFacingSilence(ts, false, { candidateWait: 5000 });
-      expectObservable(a.connectionState$, '^ 20000ms !').toBe('(nk) 14546ms f', { ...states });
-      ts.schedule(start, 0);
-      ts.schedule(() => a.stop(), 30_000);
+      // max(0 + 39 500 (PAC), 9550 + 5000) = 39 500
+      const short = agentFacingSilence(ts, false, { candidateWait: 5000 });
+      expectObservable(short.a.connectionState$, '^ 45000ms !').toBe('(nk) 39496ms f', { ...states });
+      // max(39 500, 9550 + 40 000) = 49 550
+      const long = agentFacingSilence(ts, false, { candidateWait: 40_000 });
+      expectObservable(long.a.connectionState$, '^ 55000ms !').toBe('(nk) 49546ms f', { ...states });
+      ts.schedule(short.start, 0);
+      ts.schedule(long.start, 0);
+      ts.schedule(() => {
+        short.a.stop();
+        long.a.stop();
+      }, 60_000);
     });
   });
 

@@ -136,7 +136,7 @@ describe('Checklist foundations', () => {
     expect([b1.state, b2.state]).toEqual(['waiting', 'frozen']);
   });
 
-  it('releaseFoundation lets only the highest frozen pair of a foundation go once none is active', () => {
+  it('a failed check lets the highest frozen pair of its foundation go at the next slot (RFC 8445 §6.1.4.2)', () => {
     const list = new Checklist(100);
     const a1 = makePair({ port: 1, priority: 100n, remoteFoundation: 'A' });
     const a2 = makePair({ port: 2, priority: 50n, remoteFoundation: 'A' });
@@ -148,23 +148,21 @@ describe('Checklist foundations', () => {
     expect([a2.state, a3.state, b1.state, b2.state]).toEqual(['frozen', 'frozen', 'waiting', 'frozen']);
 
     a1.state = 'in-progress';
-    list.releaseFoundation(a1.foundation);
-    expect([a2.state, a3.state]).toEqual(['frozen', 'frozen']); // a1 is still being checked
+    b1.state = 'in-progress';
+    expect(list.hasWork()).toBe(false); // both foundations are being checked: frozen pairs stay frozen
+    expect(list.nextPairToCheck()).toBeUndefined();
+    expect([a2.state, a3.state, b2.state]).toEqual(['frozen', 'frozen', 'frozen']);
 
     a1.state = 'failed';
-    list.releaseFoundation(a1.foundation);
-    expect(a3.state).toBe('waiting'); // priority 80 beats 50
+    expect(list.hasWork()).toBe(true);
+    expect(list.nextPairToCheck()).toBe(a3); // priority 80 beats 50
     expect(a2.state).toBe('frozen');
-    expect(b2.state).toBe('frozen'); // another foundation is untouched
-
-    // a3 is now waiting, so a second release of A does nothing more.
-    list.releaseFoundation(a1.foundation);
-    expect(a2.state).toBe('frozen');
+    expect(b2.state).toBe('frozen'); // B still has b1 in progress
   });
 });
 
 describe('Checklist.nextPairToCheck', () => {
-  it('serves triggered checks first, in FIFO order, skipping pairs that are no longer waiting', () => {
+  it('serves triggered checks first, in FIFO order, each queued pair once whatever its state became', () => {
     const list = new Checklist(100);
     const high = makePair({ port: 1, priority: 100n });
     const mid = makePair({ port: 2, priority: 50n });
@@ -179,17 +177,43 @@ describe('Checklist.nextPairToCheck', () => {
     list.enqueueTriggered(low); // queued at most once
     list.enqueueTriggered(lowest);
     expect([low.state, mid.state, lowest.state]).toEqual(['waiting', 'waiting', 'waiting']);
-    mid.state = 'in-progress'; // e.g. picked up another way meanwhile
+    expect(list.isQueued(mid)).toBe(true);
+    // A late answer to an earlier check marks mid succeeded: its queued check must still go out
+    // (dropping it here was the nomination stall of issue #10).
+    mid.state = 'succeeded';
 
     expect(list.nextPairToCheck()).toBe(low); // FIFO, not priority order
     low.state = 'in-progress';
-    expect(list.nextPairToCheck()).toBe(lowest); // mid skipped: no longer waiting
+    expect(list.nextPairToCheck()).toBe(mid);
+    mid.state = 'in-progress';
+    expect(list.nextPairToCheck()).toBe(lowest);
     lowest.state = 'in-progress';
     // Queue empty: the highest waiting pair.
     expect(list.nextPairToCheck()).toBe(high);
     high.state = 'in-progress';
     expect(list.nextPairToCheck()).toBeUndefined();
     expect(list.hasWork()).toBe(false);
+  });
+
+  it('after conclusion, checks only the nominated path and refuses new pairs (RFC 8445 §8.1.2)', () => {
+    const list = new Checklist(100);
+    const chosen = makePair({ port: 1, priority: 100n, remoteFoundation: 'A' });
+    const other = makePair({ port: 2, priority: 90n, remoteFoundation: 'B' });
+    const frozen = makePair({ port: 3, priority: 80n, remoteFoundation: 'B' });
+    for (const p of [chosen, other, frozen]) list.add(p);
+    list.enqueueTriggered(other);
+    chosen.state = 'succeeded';
+    const cancelled = list.conclude(chosen);
+    expect(cancelled).toEqual([other, frozen]);
+    expect(list.concluded).toBe(true);
+    expect(list.isQueued(other)).toBe(false);
+    expect(list.hasWork()).toBe(false);
+    expect(list.nextPairToCheck()).toBeUndefined();
+    expect(list.enqueueTriggered(other)).toBe(false);
+    expect(list.enqueueTriggered(other, true)).toBe(true); // the peer nominates another pair
+    expect(list.nextPairToCheck()).toBe(other);
+    expect(list.enqueueTriggered(chosen)).toBe(true);
+    expect(list.add(makePair({ port: 9, priority: 200n }))).toBe(false);
   });
 
   it('picks the highest-priority waiting pair before any frozen one', () => {
@@ -207,13 +231,17 @@ describe('Checklist.nextPairToCheck', () => {
     expect(a2.state).toBe('frozen');
   });
 
-  it('unfreezes the highest frozen pair when nothing is waiting', () => {
+  it('unfreezes a frozen pair only once no pair of its foundation is waiting or in progress', () => {
     const list = new Checklist(100);
     const a1 = makePair({ port: 1, priority: 100n, remoteFoundation: 'A' });
     const a2 = makePair({ port: 2, priority: 30n, remoteFoundation: 'A' });
     const a3 = makePair({ port: 3, priority: 60n, remoteFoundation: 'A' });
     for (const p of [a1, a2, a3]) list.add(p);
     a1.state = 'in-progress';
+    expect(list.hasWork()).toBe(false);
+    expect(list.nextPairToCheck()).toBeUndefined();
+    expect([a2.state, a3.state]).toEqual(['frozen', 'frozen']);
+    a1.state = 'succeeded';
     expect(list.hasWork()).toBe(true);
     const next = list.nextPairToCheck();
     expect(next).toBe(a3);

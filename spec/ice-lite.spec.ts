@@ -117,7 +117,7 @@ describe('ICE-lite peers', () => {
         ts.schedule(() => {
           state = a.getStats().state;
           a.stop();
-        }, 1000);
+        }, 40_000); // past the PAC timer (39.5 s): RFC 8863 holds failure until then
       });
       return { seen, state };
     };

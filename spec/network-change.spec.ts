@@ -39,6 +39,8 @@ function record(ts: { now(): number }, agent: ReturnType<typeof tappedPair>['a']
 
 describe('network changes', () => {
   it('trickles a host candidate for a new address and retires it when the address goes away', () => {
+    // Checking concluded with the nomination (RFC 8445 §8.1.2), so the new candidate is signaled
+    // but never paired: moving data to it takes a restart.
     const ts = newTestScheduler();
     let r!: Recorded;
     const received: string[] = [];
@@ -53,10 +55,10 @@ describe('network changes', () => {
       connectAgents(a, b, { scheduler: ts });
       ts.schedule(() => tapA.setAddresses(['10.0.0.1', '10.0.0.3']), 2500); // seen by the poll at 3000
       ts.schedule(() => {
-        const pairs = a.getStats().candidatePairs.filter((p) => p.local.address === '10.0.0.3');
-        expect(pairs).toHaveLength(1);
-        expect(pairs[0]?.state).toBe('succeeded'); // b learned it through signaling and both checked it
-        expect(b.getRemoteCandidates().map((c) => c.address)).toContain('10.0.0.3');
+        expect(a.getLocalCandidates().map((c) => c.address)).toEqual(['10.0.0.1', '10.0.0.3']);
+        expect(a.getStats().candidatePairs.map((p) => p.local.address)).toEqual(['10.0.0.1']);
+        expect(b.getRemoteCandidates().map((c) => c.address)).toContain('10.0.0.3'); // b learned it through signaling
+        expect(b.getStats().candidatePairs.map((p) => p.remote.address)).toEqual(['10.0.0.1']);
       }, 4000);
       ts.schedule(() => tapA.setAddresses(['10.0.0.1']), 5500); // gone at the poll of 6000
       ts.schedule(() => {

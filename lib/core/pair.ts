@@ -32,23 +32,33 @@ export interface PairCounters {
 export interface CandidatePair {
   readonly id: number;
   readonly local: LocalCandidate;
-  readonly remote: Candidate;
+  /** The remote candidate; a peer-reflexive one is replaced when the peer signals the same address. */
+  remote: Candidate;
   /** Pair foundation: local and remote foundations joined. */
-  readonly foundation: string;
+  foundation: string;
   priority: bigint;
   state: PairState;
-  /** In the valid list: a check produced it and its response was successful. */
+  /**
+   * In the valid list (RFC 8445 §7.2.5.3.2): a check produced this pair and
+   * its response was successful. Cleared when a later check on the pair
+   * times out (the path died).
+   */
   valid: boolean;
   /** Nominated for use (RFC 8445 §8.1.1). */
   nominated: boolean;
   /** Controlled side: the peer sent USE-CANDIDATE on this pair (RFC 8445 §7.3.1.5). */
   remoteNominated: boolean;
-  /** Controlling side: the next check on this pair carries USE-CANDIDATE. */
-  nominateOnNextCheck: boolean;
-  /** The pair whose check produced this valid pair (itself, usually). */
+  /**
+   * Set on a valid pair that was never checked itself: its local candidate is
+   * the server- or peer-reflexive address a response revealed, and this is
+   * the pair that was checked from its base (RFC 8445 §7.2.5.3.2).
+   * Nomination repeats that check (§8.1.1). Undefined on checked pairs.
+   */
   generatedBy?: CandidatePair;
-  /** The valid pair this pair's check produced. */
+  /** The valid pair this pair's last successful check produced. */
   validPair?: CandidatePair;
+  /** When a check on this pair last succeeded (scheduler clock): the path answered at least once. */
+  validatedAt?: number;
   /** The peer proved it knows our password on this path (authenticated request received). */
   remoteAuthenticated: boolean;
   /** Last measured round-trip time in ms. */
@@ -64,6 +74,11 @@ export function pathKey(socketId: number, address: string, port: number): string
 /** Whether a datagram on local socket `socketId` from (or to) `address:port` travels this pair's path. */
 export function isOnPath(pair: CandidatePair, socketId: number, address: string, port: number): boolean {
   return pair.remote.port === port && pair.local.socketId === socketId && pair.remote.address === address;
+}
+
+/** The pair whose check produced `pair` (itself unless it is a valid-only pair): nomination checks go there. */
+export function checkedPairOf(pair: CandidatePair): CandidatePair {
+  return pair.generatedBy ?? pair;
 }
 
 /** Creates a pair in the `frozen` state with its RFC 8445 §6.1.2.3 priority. */
@@ -83,7 +98,6 @@ export function createPair(
     valid: false,
     nominated: false,
     remoteNominated: false,
-    nominateOnNextCheck: false,
     remoteAuthenticated: false,
     counters: { requestsSent: 0, requestsReceived: 0, responsesSent: 0, responsesReceived: 0 },
   };

@@ -25,6 +25,12 @@ export interface SessionCounters {
   keepalivesSent: number;
   /** STUN messages whose FINGERPRINT did not match. */
   badFingerprintPackets: number;
+  /** Checks that came without FINGERPRINT: processed all the same (MESSAGE-INTEGRITY authenticates them). */
+  requestsWithoutFingerprint: number;
+  /** Authenticated checks dropped because their transaction was already answered over another path (a replay). */
+  replayedRequests: number;
+  /** Authenticated responses with unknown comprehension-required attributes: discarded, the check failed (RFC 8489 §6.3.3). */
+  unknownAttributeResponses: number;
   /** STUN messages with a missing/wrong USERNAME or MESSAGE-INTEGRITY. */
   unauthenticatedPackets: number;
   /** Authenticated requests answered with 420: unknown comprehension-required attributes. */
@@ -55,6 +61,9 @@ export function createSessionCounters(): SessionCounters {
     consentResponsesReceived: 0,
     keepalivesSent: 0,
     badFingerprintPackets: 0,
+    requestsWithoutFingerprint: 0,
+    replayedRequests: 0,
+    unknownAttributeResponses: 0,
     unauthenticatedPackets: 0,
     unknownAttributeRequests: 0,
     unmatchedPackets: 0,

@@ -3,6 +3,7 @@
  * states, the datagrams and events it produces.
  */
 import type { Candidate } from '../candidate-types.js';
+import type { DEFAULT_PAC_TIMEOUT } from './conclusion.js';
 import type { IceCredentials } from './credentials.js';
 import type { LivenessConfig } from './liveness.js';
 import type { CandidatePair, IceRole } from './pair.js';
@@ -40,9 +41,16 @@ export interface SessionConfig {
   /**
    * How long the agent waits, once every pair failed (or none could be
    * formed), for more remote candidates or peer-reflexive checks before it
-   * declares `failed`. Zero wait applies after the remote's end-of-candidates.
+   * declares `failed`; never before the PAC timer expires. Zero wait applies
+   * after the remote's end-of-candidates.
    */
   readonly candidateWait: number;
+  /**
+   * RFC 8863 PAC timer, ms from the moment remote credentials arrive: the
+   * session never declares `failed` before it expires. Default
+   * {@link DEFAULT_PAC_TIMEOUT} (39.5 s).
+   */
+  readonly pacTimeout?: number;
   /** Consent, disconnected and keepalive timing of the selected pair; RFC defaults when omitted. */
   readonly liveness?: Partial<LivenessConfig>;
   /** The peer is an ICE-lite agent (RFC 8445 §2.5): it never checks, and never takes the controlling role. */

@@ -11,6 +11,7 @@ import {
 } from '../stun/message.js';
 import type { StunMessageView } from '../stun/types.js';
 import { ipVersion } from './address.js';
+import { AnsweredRequests } from './answered-requests.js';
 import {
   earliest,
   isPairable,
@@ -19,11 +20,27 @@ import {
   transactionKey,
 } from './check-messages.js';
 import { Checklist } from './checklist.js';
+import {
+  type AwaitedInput,
+  awaitedInput,
+  type ConclusionFacts,
+  DEFAULT_PAC_TIMEOUT,
+  failureDeadline,
+  isCompleted,
+} from './conclusion.js';
 import type { IceCredentials } from './credentials.js';
 import { type LivenessConfig, type LivenessOutput, PairLiveness, resolveLivenessConfig } from './liveness.js';
-import { pairToNominate } from './nomination.js';
+import { carriesUseCandidate, NO_NOMINATION, type Nomination, pairToNominate } from './nomination.js';
 import { nextPacedSlot } from './pacing.js';
-import { type CandidatePair, createPair, type IceRole, isOnPath, type LocalCandidate } from './pair.js';
+import {
+  type CandidatePair,
+  checkedPairOf,
+  createPair,
+  type IceRole,
+  isOnPath,
+  type LocalCandidate,
+  pathKey,
+} from './pair.js';
 import { localPeerReflexive, remotePeerReflexive } from './peer-reflexive.js';
 import { initialRto } from './retransmission.js';
 import { createSessionCounters, type SessionCounters } from './session-counters.js';
@@ -37,6 +54,7 @@ import type {
 } from './session-types.js';
 import { type CheckTransaction, CheckTransactions } from './transactions.js';
 
+export type { AwaitedInput } from './conclusion.js';
 export type {
   ConnectionState,
   FailureReason,
@@ -53,13 +71,17 @@ export type {
  * ({@link pollEvent}) and the next time it wants to be woken
  * ({@link nextTimeout}). No sockets, no clocks: the caller drives it.
  *
- * Once a pair is selected, {@link PairLiveness} keeps consent fresh on it
- * (RFC 7675), reports `disconnected` and sends keepalives (RFC 8445 §11).
+ * Invariant (checked by the explorer): a session that is not `failed` or
+ * `closed` always has a {@link nextTimeout} or names the input it waits for
+ * ({@link awaiting}).
+ *
+ * Once a pair is nominated, checking concludes (RFC 8445 §8.1.2) and
+ * {@link PairLiveness} keeps consent fresh on it (RFC 7675), reports
+ * `disconnected` and sends keepalives (RFC 8445 §11).
  */
 export class IceSession {
   role: IceRole;
   state: ConnectionState = 'new';
-  selectedPair: CandidatePair | undefined;
   /** Set when the state is `failed`: why. */
   failureReason: FailureReason | undefined;
   /**
@@ -75,10 +97,13 @@ export class IceSession {
   remoteCredentials: IceCredentials | undefined;
   remoteEndOfCandidates = false;
   localGatheringComplete = false;
+  /** Where nomination stands: one value (see {@link Nomination}). */
+  nomination: Nomination = NO_NOMINATION;
 
   private readonly localKey: KeyObject;
   private remoteKey: KeyObject | undefined;
   private readonly transactions = new CheckTransactions();
+  private readonly answered = new AnsweredRequests();
   private readonly transmits: Transmit[] = [];
   private readonly events: SessionEvent[] = [];
   private readonly livenessConfig: LivenessConfig;
@@ -86,7 +111,8 @@ export class IceSession {
   private reachedCompleted = false;
   private lastCheckAt: number | undefined;
   private firstValidAt: number | undefined;
-  private settledAt: number | undefined;
+  private pacStartedAt: number | undefined;
+  private hopelessSince: number | undefined;
   private nextPairId = 1;
   private nextPrflxId = 1;
 
@@ -100,6 +126,11 @@ export class IceSession {
   /** This session's own ufrag and pwd (one generation). */
   get localCredentials(): IceCredentials {
     return this.config.localCredentials;
+  }
+
+  /** The nominated pair data flows over, once there is one. */
+  get selectedPair(): CandidatePair | undefined {
+    return this.nomination.phase === 'nominated' ? this.nomination.pair : undefined;
   }
 
   /** Application data may go out: a pair is selected and the session has not failed (consent holds). */
@@ -128,13 +159,19 @@ export class IceSession {
     this.localCandidates.splice(0, this.localCandidates.length, ...kept);
     const removed = new Set(this.checklist.removeSocket(socketId));
     this.transactions.removePairs(removed);
+    if (this.nomination.phase === 'nominating' && removed.has(this.nomination.pair)) {
+      this.nomination = NO_NOMINATION;
+    }
     const lost = this.selectedPair !== undefined && this.selectedPair.local.socketId === socketId;
     if (lost) this.fail('local-address');
     this.update(now);
     return lost;
   }
 
-  /** A remote candidate was signaled (trickle: any time, in any order). */
+  /**
+   * A remote candidate was signaled (trickle: any time, in any order). Once
+   * checking has concluded it is remembered but not paired (RFC 8445 §8.1.2).
+   */
   addRemoteCandidate(remote: Candidate, now: number): RemoteCandidateOutcome {
     if (remote.transport !== 'udp' || ipVersion(remote.address) === 0) {
       this.counters.unsupportedRemoteCandidates++;
@@ -142,9 +179,11 @@ export class IceSession {
     }
     const known = this.findRemote(remote.address, remote.port);
     if (known) {
-      // A signaled candidate replaces the peer-reflexive stand-in learned from a check.
+      // A signaled candidate replaces the peer-reflexive stand-in learned from a check, in its pairs too.
       if (known.type === 'prflx' && remote.type !== 'prflx') {
         this.remoteCandidates[this.remoteCandidates.indexOf(known)] = remote;
+        this.checklist.replaceRemote(known, remote, this.role);
+        this.update(now);
         return 'added';
       }
       return 'duplicate';
@@ -156,10 +195,15 @@ export class IceSession {
     return 'added';
   }
 
-  /** The remote's ufrag/pwd; checks may start from now on. */
+  /**
+   * The remote's ufrag/pwd; checks may start from now on. Our own
+   * credentials were handed out when the session was made, so the PAC timer
+   * (RFC 8863 §4) starts here.
+   */
   setRemoteCredentials(credentials: IceCredentials, now: number): void {
     this.remoteCredentials = credentials;
     this.remoteKey = shortTermKey(credentials.pwd);
+    this.pacStartedAt ??= now;
     this.update(now);
   }
 
@@ -179,16 +223,23 @@ export class IceSession {
    * A STUN message arrived on socket `socketId` from `address:port`. Invalid
    * or unauthenticated messages are dropped and counted, never thrown.
    * Authenticated requests are answered in every state, `failed` included.
+   * FINGERPRINT policy: a wrong FINGERPRINT drops the message; a check
+   * without one is processed (MESSAGE-INTEGRITY authenticates it) and counted
+   * in `requestsWithoutFingerprint`.
    */
   handleStun(socketId: number, address: string, port: number, message: StunMessageView, now: number): void {
     if (message.hasFingerprint && !verifyFingerprint(message.raw)) {
       this.counters.badFingerprintPackets++;
       return;
     }
-    if (message.cls === 'request') this.handleRequest(socketId, address, port, message, now);
-    else if (message.cls === 'success' || message.cls === 'error')
+    if (message.cls === 'request') {
+      if (!message.hasFingerprint) this.counters.requestsWithoutFingerprint++;
+      this.handleRequest(socketId, address, port, message, now);
+    } else if (message.cls === 'success' || message.cls === 'error') {
       this.handleResponse(socketId, address, port, message, now);
-    else this.counters.indicationsReceived++;
+    } else {
+      this.counters.indicationsReceived++;
+    }
     this.update(now);
   }
 
@@ -196,6 +247,7 @@ export class IceSession {
   handleTimeout(now: number): void {
     if (this.state === 'failed' || this.state === 'closed') return;
     this.transactions.handleTimeout(now, this.config.retransmission, this.retransmitCheck, this.failPair);
+    this.considerNomination(now); // a nominating check that just timed out is replaced before the slot is used
     const checkAt = this.nextCheckAt(now);
     if (checkAt !== undefined && checkAt <= now) {
       const pair = this.checklist.nextPairToCheck();
@@ -225,9 +277,22 @@ export class IceSession {
     let next = this.nextCheckAt(now);
     next = earliest(next, this.transactions.nextDeadline());
     next = earliest(next, this.nominationDeadline());
-    next = earliest(next, this.failureDeadline());
+    next = earliest(next, failureDeadline(this.facts()));
     next = earliest(next, this.liveness?.nextDeadline(now, this.lastDataSentAt));
     return next;
+  }
+
+  /**
+   * The input this session waits for when it has nothing scheduled: remote
+   * credentials, the end of our gathering, or the peer's nomination.
+   * Undefined when it has a deadline or is terminal; a non-terminal session
+   * with neither would be stalled (a bug the explorer looks for).
+   */
+  awaiting(now: number): AwaitedInput | undefined {
+    if (this.state === 'failed' || this.state === 'closed' || this.nextTimeout(now) !== undefined) {
+      return undefined;
+    }
+    return awaitedInput(this.facts());
   }
 
   /**
@@ -237,7 +302,7 @@ export class IceSession {
   acceptsDataFrom(socketId: number, address: string, port: number): boolean {
     if (this.selectedPair !== undefined && isOnPath(this.selectedPair, socketId, address, port)) return true;
     const pair = this.checklist.find(socketId, address, port);
-    return pair !== undefined && (pair.valid || pair.remoteAuthenticated);
+    return pair !== undefined && (pair.valid || pair.validPair?.valid === true || pair.remoteAuthenticated);
   }
 
   /** Whether a response with this transaction ID would answer one of our checks (consent checks included). */
@@ -254,7 +319,7 @@ export class IceSession {
     this.setState('closed');
   }
 
-  // ---- STUN -----------------------------------------------------------------
+  // ---- inbound checks (RFC 8445 §7.3) -----------------------------------------
 
   private handleRequest(
     socketId: number,
@@ -263,18 +328,26 @@ export class IceSession {
     request: StunMessageView,
     now: number,
   ): void {
-    const reply = (code: number, reason: string, key?: KeyObject): void => {
-      this.transmits.push({
-        socketId,
-        address,
-        port,
-        data: buildBindingError({ transactionId: request.transactionId, code, reason, key }),
+    const reply = (code: number, reason: string, key?: KeyObject, unknown?: readonly number[]): void => {
+      const data = buildBindingError({
+        transactionId: request.transactionId,
+        code,
+        reason,
+        key,
+        unknownAttributes: unknown,
       });
+      this.transmits.push({ socketId, address, port, data });
     };
     const rejection = rejectRequest(request, this.localCredentials.ufrag, this.localKey);
     if (rejection) {
       this.counters[rejection.counter]++;
-      reply(rejection.code, rejection.reason, rejection.authenticated ? this.localKey : undefined);
+      // RFC 8489 §14.9: a 420 lists the attributes it did not understand.
+      const unknown = rejection.code === 420 ? request.unknownComprehensionRequired : undefined;
+      reply(rejection.code, rejection.reason, rejection.authenticated ? this.localKey : undefined, unknown);
+      return;
+    }
+    if (!this.answered.admit(transactionKey(request.transactionId), pathKey(socketId, address, port), now)) {
+      this.counters.replayedRequests++; // a signed check replayed from another address
       return;
     }
     if (this.resolveRoleConflict(request)) {
@@ -305,26 +378,70 @@ export class IceSession {
     let pair = this.checklist.find(socketId, address, port);
     if (!pair) {
       const created = createPair(this.nextPairId++, local, remote, this.role);
-      if (!this.checklist.add(created)) return;
+      if (!this.checklist.add(created)) return; // full, or checking concluded (RFC 8445 §8.1.2)
       pair = created;
     }
     pair.remoteAuthenticated = true;
     pair.counters.requestsReceived++;
     pair.counters.responsesSent++;
     if (this.state === 'failed') return; // answered (RFC 7675 §5.1), but no more checks of our own
-    this.triggerCheck(pair);
-    if (request.useCandidate && this.role === 'controlled') {
-      pair.remoteNominated = true;
-      if (pair.valid) this.nominate(pair, now);
-    }
+    const nominatedByPeer = request.useCandidate && this.role === 'controlled';
+    if (nominatedByPeer) pair.remoteNominated = true;
+    // RFC 8445 §7.3.1.5: a nomination on a pair that already produced a valid pair takes effect now.
+    const valid = pair.validPair?.valid ? pair.validPair : undefined;
+    if (nominatedByPeer && valid) this.nominate(valid, now);
+    else this.triggerCheck(pair, nominatedByPeer);
   }
 
-  /** RFC 8445 §7.3.1.4: a check from the peer triggers our own check on the same pair. */
-  private triggerCheck(pair: CandidatePair): void {
+  /**
+   * RFC 8445 §7.3.1.4: a check from the peer triggers our own check on the
+   * same pair, unless that pair already succeeded; an In-Progress check is
+   * cancelled and sent again. After conclusion only the nominated path is
+   * checked, or a pair the peer nominates (`force`, controlled side).
+   */
+  private triggerCheck(pair: CandidatePair, force: boolean): void {
     if (pair.state === 'succeeded') return;
+    if (this.checklist.concluded && pair !== this.selectedGeneratingPair() && !force) return;
     if (pair.state === 'in-progress') this.transactions.cancelCurrent(pair, this.config.retransmission);
-    this.checklist.enqueueTriggered(pair);
+    this.checklist.enqueueTriggered(pair, force);
   }
+
+  /** Returns true when the request must be answered with 487 (RFC 8445 §7.3.1.1). */
+  private resolveRoleConflict(request: StunMessageView): boolean {
+    const ours = this.config.tieBreaker;
+    if (this.role === 'controlling' && request.iceControlling !== undefined) {
+      if (ours >= request.iceControlling) return true;
+      this.setRole('controlled');
+    } else if (this.role === 'controlled' && request.iceControlled !== undefined) {
+      if (ours < request.iceControlled) return true;
+      this.setRole('controlling');
+    }
+    return false;
+  }
+
+  private setRole(role: IceRole): void {
+    this.role = role;
+    this.checklist.recomputePriorities(role);
+    if (this.nomination.phase === 'nominating') this.nomination = NO_NOMINATION; // only a controlling agent nominates
+    this.events.push({ type: 'role', role });
+  }
+
+  private learnPeerReflexive(
+    address: string,
+    port: number,
+    priority: number | undefined,
+  ): Candidate | undefined {
+    if (this.remoteCandidates.length >= this.config.maxRemoteCandidates) {
+      this.counters.droppedPeerReflexive++;
+      return undefined;
+    }
+    const candidate = remotePeerReflexive(this.nextPrflxId++, address, port, priority);
+    this.remoteCandidates.push(candidate);
+    this.events.push({ type: 'remote-candidate', candidate });
+    return candidate;
+  }
+
+  // ---- responses to our checks (RFC 8445 §7.2.5) ----------------------------------
 
   private handleResponse(
     socketId: number,
@@ -363,25 +480,56 @@ export class IceSession {
       this.failPair(pair);
       return;
     }
-    if (response.cls === 'error') {
-      if (response.errorCode?.code === 487) {
-        this.handleRoleConflictResponse(tx);
-        return;
-      }
+    // RFC 8489 §6.3.3 (and §6.3.4): unknown comprehension-required attributes: discarded, the transaction failed.
+    if (response.unknownComprehensionRequired.length > 0) {
+      this.counters.unknownAttributeResponses++;
       this.failPair(pair);
       return;
     }
-    if (!response.xorMappedAddress) {
+    if (response.cls === 'error') {
+      if (response.errorCode?.code === 487) this.handleRoleConflictResponse(tx);
+      else this.failPair(pair);
+      return;
+    }
+    const mapped = response.xorMappedAddress;
+    if (!mapped) {
       this.failPair(pair);
       return;
     }
     if (tx.attempts === 1) pair.rtt = now - tx.firstSentAt;
-    this.learnLocalPeerReflexive(pair, response.xorMappedAddress.address, response.xorMappedAddress.port);
-    pair.state = 'succeeded';
-    pair.valid = true;
+    this.learnLocalPeerReflexive(pair, mapped.address, mapped.port);
+    // A late answer to an older check must not hide a newer one still queued or in flight.
+    if (!this.transactions.hasCurrent(pair) && !this.checklist.isQueued(pair)) pair.state = 'succeeded';
+    const valid = this.validPairFor(pair, mapped.address, mapped.port);
+    valid.valid = true;
+    pair.validPair = valid;
+    pair.validatedAt = now;
     this.firstValidAt ??= now;
     this.checklist.unfreezeFoundation(pair.foundation);
-    if (tx.useCandidate || (this.role === 'controlled' && pair.remoteNominated)) this.nominate(pair, now);
+    // RFC 8445 §7.2.5.3.4 (our USE-CANDIDATE check succeeded) and §7.3.1.5 (the peer nominated this pair).
+    const nominatedByUs = tx.useCandidate && this.role === 'controlling';
+    if (nominatedByUs || (this.role === 'controlled' && pair.remoteNominated)) this.nominate(valid, now);
+  }
+
+  /**
+   * RFC 8445 §7.2.5.3.2: the valid pair is made of the local candidate whose
+   * address is the mapped address (a server- or peer-reflexive one, when a
+   * NAT is in the way) and the remote the check went to. When that is not the
+   * checked pair, it joins the checklist as a valid-only pair, generated by
+   * the checked one.
+   */
+  private validPairFor(checked: CandidatePair, address: string, port: number): CandidatePair {
+    const local = this.localCandidates.find(
+      (c) =>
+        c.socketId === checked.local.socketId && c.candidate.address === address && c.candidate.port === port,
+    );
+    if (!local || local.candidate === checked.local.candidate) return checked;
+    const known = this.checklist.pairs.find((p) => p.generatedBy === checked && p.local === local);
+    if (known) return known;
+    const created = createPair(this.nextPairId++, local, checked.remote, this.role);
+    created.state = 'succeeded';
+    created.generatedBy = checked;
+    return this.checklist.addValidOnly(created) ? created : checked;
   }
 
   /** RFC 7675 §5.1: only an authenticated success response over the selected path refreshes consent. */
@@ -423,41 +571,6 @@ export class IceSession {
     this.checklist.enqueueTriggered(tx.pair);
   }
 
-  /** Returns true when the request must be answered with 487 (RFC 8445 §7.3.1.1). */
-  private resolveRoleConflict(request: StunMessageView): boolean {
-    const ours = this.config.tieBreaker;
-    if (this.role === 'controlling' && request.iceControlling !== undefined) {
-      if (ours >= request.iceControlling) return true;
-      this.setRole('controlled');
-    } else if (this.role === 'controlled' && request.iceControlled !== undefined) {
-      if (ours < request.iceControlled) return true;
-      this.setRole('controlling');
-    }
-    return false;
-  }
-
-  private setRole(role: IceRole): void {
-    this.role = role;
-    this.checklist.recomputePriorities(role);
-    for (const pair of this.checklist.pairs) pair.nominateOnNextCheck = false;
-    this.events.push({ type: 'role', role });
-  }
-
-  private learnPeerReflexive(
-    address: string,
-    port: number,
-    priority: number | undefined,
-  ): Candidate | undefined {
-    if (this.remoteCandidates.length >= this.config.maxRemoteCandidates) {
-      this.counters.droppedPeerReflexive++;
-      return undefined;
-    }
-    const candidate = remotePeerReflexive(this.nextPrflxId++, address, port, priority);
-    this.remoteCandidates.push(candidate);
-    this.events.push({ type: 'remote-candidate', candidate });
-    return candidate;
-  }
-
   /** RFC 8445 §7.2.5.3.1: a mapped address we do not know is a local peer-reflexive candidate. */
   private learnLocalPeerReflexive(pair: CandidatePair, address: string, port: number): void {
     const known = this.localCandidates.some(
@@ -467,10 +580,10 @@ export class IceSession {
     this.localCandidates.push(localPeerReflexive(pair.local, address, port));
   }
 
-  // ---- checks ---------------------------------------------------------------
+  // ---- checks (RFC 8445 §7.2.4) -------------------------------------------------
 
   private sendCheck(pair: CandidatePair, now: number): void {
-    const useCandidate = this.role === 'controlling' && pair.nominateOnNextCheck;
+    const useCandidate = this.role === 'controlling' && carriesUseCandidate(this.nomination, pair);
     const { transactionId, bytes } = this.buildCheck(pair, useCandidate);
     const active = this.checklist.pairs.filter(
       (p) => p.state === 'waiting' || p.state === 'in-progress',
@@ -542,9 +655,11 @@ export class IceSession {
     this.send(tx.pair, tx.bytes);
   };
 
+  /** A check failed (timeout, error, asymmetric answer): the path is not (or no longer) valid. */
   private readonly failPair = (pair: CandidatePair): void => {
     pair.state = 'failed';
-    this.checklist.releaseFoundation(pair.foundation);
+    pair.valid = false;
+    if (pair.validPair) pair.validPair.valid = false;
   };
 
   private nextCheckAt(now: number): number | undefined {
@@ -552,48 +667,79 @@ export class IceSession {
     return nextPacedSlot(this.lastCheckAt, now, this.config.ta);
   }
 
-  // ---- nomination, selection and state ----------------------------------------
+  // ---- nomination (RFC 8445 §8.1) -------------------------------------------------
 
-  private nominate(pair: CandidatePair, now: number): void {
-    pair.nominated = true;
-    pair.nominateOnNextCheck = false;
-    const current = this.selectedPair;
-    // Controlled side with aggressive nomination: the highest-priority nominated pair wins.
-    if (current === undefined || (current !== pair && pair.priority > current.priority)) {
-      this.selectedPair = pair;
-      this.liveness = new PairLiveness(pair, this.livenessConfig, now);
-      this.events.push({ type: 'selected-pair', pair });
-    }
-  }
-
-  private nominationDeadline(): number | undefined {
-    if (this.role !== 'controlling' || this.firstValidAt === undefined || this.isNominating())
-      return undefined;
-    return this.firstValidAt + this.config.nominationDelay;
-  }
-
-  private isNominating(): boolean {
-    return this.selectedPair !== undefined || this.checklist.pairs.some((p) => p.nominateOnNextCheck);
-  }
-
-  /** Regular nomination (RFC 8445 §8.1.1), controlling side: the next check on the chosen pair carries USE-CANDIDATE. */
-  private considerNomination(now: number): void {
-    if (this.role !== 'controlling' || this.isNominating()) return;
-    const chosen = pairToNominate(this.checklist.pairs, this.nominationDeadline(), now);
-    if (!chosen) return;
-    chosen.nominateOnNextCheck = true;
-    this.checklist.enqueueTriggered(chosen);
+  private selectedGeneratingPair(): CandidatePair | undefined {
+    const selected = this.selectedPair;
+    return selected && checkedPairOf(selected);
   }
 
   /**
-   * When checking gives up (RFC 8863-style bounded wait): `candidateWait`
-   * after every pair failed, or at once when the remote signaled
-   * end-of-candidates. Undefined while some pair may still succeed.
+   * `pair` (valid) is nominated. The first nomination selects it and
+   * concludes checking (RFC 8445 §8.1.2: other pairs' checks are cancelled,
+   * none start again); a later, higher-priority nomination from a peer that
+   * nominates aggressively replaces it.
    */
-  private failureDeadline(): number | undefined {
-    if (this.settledAt === undefined) return undefined;
-    const immediate = this.remoteEndOfCandidates && this.checklist.pairs.length > 0;
-    return this.settledAt + (immediate ? 0 : this.config.candidateWait);
+  private nominate(pair: CandidatePair, now: number): void {
+    pair.nominated = true;
+    const current = this.selectedPair;
+    if (current !== undefined && (current === pair || pair.priority <= current.priority)) return;
+    this.nomination = { phase: 'nominated', pair };
+    this.liveness = new PairLiveness(pair, this.livenessConfig, now);
+    this.events.push({ type: 'selected-pair', pair });
+    const cancelled = this.checklist.conclude(checkedPairOf(pair));
+    this.transactions.cancelPairs(cancelled, this.config.retransmission);
+  }
+
+  /** Controlling side, no nomination yet: when to stop waiting for a better pair than the first valid one. */
+  private nominationDeadline(): number | undefined {
+    if (this.role !== 'controlling' || this.firstValidAt === undefined || this.nomination.phase !== 'none')
+      return undefined;
+    // Only a deadline while a valid pair waits for it: with none, there is nothing to nominate.
+    if (!this.checklist.pairs.some((p) => p.valid)) return undefined;
+    return this.firstValidAt + this.config.nominationDelay;
+  }
+
+  /**
+   * Regular nomination (RFC 8445 §8.1.1), controlling side: choose a valid
+   * pair, then keep a USE-CANDIDATE check queued or in flight on its checked
+   * pair until it succeeds; if the pair stops being valid, choose again.
+   */
+  private considerNomination(now: number): void {
+    if (this.role !== 'controlling') return;
+    const nomination = this.nomination;
+    if (nomination.phase === 'nominated') return;
+    if (nomination.phase === 'nominating') {
+      if (nomination.pair.valid) {
+        const checked = checkedPairOf(nomination.pair);
+        if (!this.transactions.isNominating(checked) && !this.checklist.isQueued(checked)) {
+          this.checklist.enqueueTriggered(checked);
+        }
+        return;
+      }
+      this.nomination = NO_NOMINATION; // its check failed: the path died
+    }
+    const chosen = pairToNominate(this.checklist.pairs, this.nominationDeadline(), now);
+    if (!chosen) return;
+    this.nomination = { phase: 'nominating', pair: chosen };
+    this.checklist.enqueueTriggered(checkedPairOf(chosen));
+  }
+
+  // ---- state ----------------------------------------------------------------------
+
+  private facts(): ConclusionFacts {
+    return {
+      hasRemoteCredentials: this.remoteCredentials !== undefined,
+      localGatheringComplete: this.localGatheringComplete,
+      remoteEndOfCandidates: this.remoteEndOfCandidates,
+      pacStartedAt: this.pacStartedAt,
+      pacTimeout: this.config.pacTimeout ?? DEFAULT_PAC_TIMEOUT,
+      candidateWait: this.config.candidateWait,
+      hopelessSince: this.hopelessSince,
+      isControlled: this.role === 'controlled',
+      hasValidPair: this.checklist.pairs.some((p) => p.valid),
+      nominated: this.selectedPair !== undefined,
+    };
   }
 
   private update(now: number): void {
@@ -604,19 +750,41 @@ export class IceSession {
       return;
     }
     if (this.counters.requestsSent > 0 || this.counters.requestsReceived > 0) this.setState('checking');
-    const hopeless =
+    let hopeless = this.isHopeless();
+    if (hopeless && this.retryAnsweredPaths(now)) hopeless = false;
+    this.hopelessSince = hopeless ? (this.hopelessSince ?? now) : undefined;
+    const deadline = failureDeadline(this.facts());
+    if (deadline !== undefined && now >= deadline) this.fail('checks');
+  }
+
+  /** Nothing can succeed any more: no valid pair, nothing left to check, no check in flight. */
+  private isHopeless(): boolean {
+    return (
       this.remoteCredentials !== undefined &&
       this.localGatheringComplete &&
       this.checklist.isSettled() &&
       this.transactions.size === 0 &&
-      !this.checklist.pairs.some((p) => p.valid);
-    if (!hopeless) {
-      this.settledAt = undefined;
-      return;
+      !this.checklist.pairs.some((p) => p.valid)
+    );
+  }
+
+  /**
+   * While the PAC timer runs (RFC 8863), a session out of hope checks again
+   * the failed pairs that answered before: a path that lost a run of packets
+   * (the nominating check, say) is retried rather than given up, a
+   * transaction timeout at a time, until the timer expires. Returns whether
+   * anything was queued.
+   */
+  private retryAnsweredPaths(now: number): boolean {
+    const pacEnds = (this.pacStartedAt ?? now) + (this.config.pacTimeout ?? DEFAULT_PAC_TIMEOUT);
+    if (now >= pacEnds || this.checklist.concluded) return false;
+    let queued = false;
+    for (const pair of this.checklist.pairs) {
+      if (pair.state === 'failed' && pair.validatedAt !== undefined && pair.generatedBy === undefined) {
+        queued = this.checklist.enqueueTriggered(pair) || queued;
+      }
     }
-    this.settledAt ??= now;
-    const deadline = this.failureDeadline();
-    if (deadline !== undefined && now >= deadline) this.fail('checks');
+    return queued;
   }
 
   /** connected → completed once checking is over; disconnected while consent checks go unanswered; failed when consent expires. */
@@ -631,14 +799,9 @@ export class IceSession {
       return;
     }
     if (!this.reachedCompleted) {
-      this.setState('connected');
-      const finished =
-        this.remoteEndOfCandidates &&
-        this.localGatheringComplete &&
-        this.checklist.isSettled() &&
-        this.transactions.size === 0;
-      if (!finished) return;
-      this.reachedCompleted = true;
+      this.setState('connected'); // W3C order: connected, then completed
+      this.reachedCompleted = isCompleted(this.facts());
+      if (!this.reachedCompleted) return;
     }
     this.setState('completed');
   }

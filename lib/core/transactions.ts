@@ -86,6 +86,22 @@ export class CheckTransactions {
     this.forgetOldestCancelled(pair);
   }
 
+  /** Cancels the checks in flight on each of `pairs` ({@link cancelCurrent}): checking concluded (RFC 8445 §8.1.2). */
+  cancelPairs(pairs: Iterable<CandidatePair>, policy: RetransmissionPolicy): void {
+    for (const pair of pairs) if (this.currentOf.has(pair)) this.cancelCurrent(pair, policy);
+  }
+
+  /** Whether `pair` has a check in flight that was not cancelled. */
+  hasCurrent(pair: CandidatePair): boolean {
+    return this.currentOf.has(pair);
+  }
+
+  /** Whether a check carrying USE-CANDIDATE is in flight (and not cancelled) on `pair`. */
+  isNominating(pair: CandidatePair): boolean {
+    const tx = this.currentOf.get(pair);
+    return tx?.useCandidate === true && !tx.cancelled;
+  }
+
   /** Keeps at most MAX_CANCELLED_PER_PAIR cancelled checks per pair, so a peer's retransmissions cannot grow the table. */
   private forgetOldestCancelled(pair: CandidatePair): void {
     const cancelled = [...this.byKey].filter(([, tx]) => tx.pair === pair && tx.cancelled);
