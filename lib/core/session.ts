@@ -183,6 +183,9 @@ export class IceSession {
       if (known.type === 'prflx' && remote.type !== 'prflx') {
         this.remoteCandidates[this.remoteCandidates.indexOf(known)] = remote;
         this.checklist.replaceRemote(known, remote, this.role);
+        // The application sees the selected pair again, now with the type the peer signaled.
+        const selected = this.selectedPair;
+        if (selected?.remote === remote) this.events.push({ type: 'selected-pair', pair: selected });
         this.update(now);
         return 'added';
       }
