@@ -1,0 +1,129 @@
+import type { KeyObject } from 'node:crypto';
+import type { Candidate } from '../candidate-types.js';
+import { buildBindingError, buildBindingSuccess } from '../stun/message.js';
+import type { StunMessageView } from '../stun/types.js';
+import { isPairable, rejectRequest, transactionKey } from './check-messages.js';
+import { CheckResponses } from './check-responses.js';
+import { type CandidatePair, createPair, pathKey } from './pair.js';
+import { remotePeerReflexive } from './peer-reflexive.js';
+
+/**
+ * Checks from the peer (RFC 8445 §7.3): authentication and 400/401/420
+ * answers, replay protection, role conflicts (§7.3.1.1), the success
+ * response, peer-reflexive remote candidates (§7.3.1.3), triggered checks
+ * (§7.3.1.4) and the peer's nomination (§7.3.1.5).
+ */
+export abstract class CheckRequests extends CheckResponses {
+  protected handleRequest(
+    socketId: number,
+    address: string,
+    port: number,
+    request: StunMessageView,
+    now: number,
+  ): void {
+    const reply = (code: number, reason: string, key?: KeyObject, unknown?: readonly number[]): void => {
+      const data = buildBindingError({
+        transactionId: request.transactionId,
+        code,
+        reason,
+        key,
+        unknownAttributes: unknown,
+      });
+      this.transmits.push({ socketId, address, port, data });
+    };
+    const rejection = rejectRequest(request, this.localCredentials.ufrag, this.localKey);
+    if (rejection) {
+      this.counters[rejection.counter]++;
+      // RFC 8489 §14.9: a 420 lists the attributes it did not understand.
+      const unknown = rejection.code === 420 ? request.unknownComprehensionRequired : undefined;
+      reply(rejection.code, rejection.reason, rejection.authenticated ? this.localKey : undefined, unknown);
+      return;
+    }
+    if (!this.answered.admit(transactionKey(request.transactionId), pathKey(socketId, address, port), now)) {
+      this.counters.replayedRequests++; // a signed check replayed from another address
+      return;
+    }
+    if (this.resolveRoleConflict(request)) {
+      this.counters.roleConflicts++;
+      reply(487, 'Role Conflict', this.localKey);
+      return;
+    }
+    const local = this.localCandidates.find((c) => c.socketId === socketId && isPairable(c));
+    if (!local) {
+      this.counters.unmatchedPackets++;
+      return;
+    }
+    this.counters.requestsReceived++;
+    this.counters.responsesSent++;
+    this.transmits.push({
+      socketId,
+      address,
+      port,
+      data: buildBindingSuccess({
+        transactionId: request.transactionId,
+        mapped: { address, port },
+        key: this.localKey,
+      }),
+    });
+
+    const remote = this.findRemote(address, port) ?? this.learnPeerReflexive(address, port, request.priority);
+    if (!remote) return;
+    let pair = this.checklist.find(socketId, address, port);
+    if (!pair) {
+      const created = createPair(this.nextPairId++, local, remote, this.role);
+      if (!this.checklist.add(created)) return; // full, or checking concluded (RFC 8445 §8.1.2)
+      pair = created;
+    }
+    pair.remoteAuthenticated = true;
+    pair.counters.requestsReceived++;
+    pair.counters.responsesSent++;
+    if (this.state === 'failed') return; // answered (RFC 7675 §5.1), but no more checks of our own
+    const nominatedByPeer = request.useCandidate && this.role === 'controlled';
+    if (nominatedByPeer) pair.remoteNominated = true;
+    // RFC 8445 §7.3.1.5: a nomination on a pair that already produced a valid pair takes effect now.
+    const valid = pair.validPair?.valid ? pair.validPair : undefined;
+    if (nominatedByPeer && valid) this.nominate(valid, now);
+    else this.triggerCheck(pair, nominatedByPeer);
+  }
+
+  /**
+   * RFC 8445 §7.3.1.4: a check from the peer triggers our own check on the
+   * same pair, unless that pair already succeeded; an In-Progress check is
+   * cancelled and sent again. After conclusion only the nominated path is
+   * checked, or a pair the peer nominates (`force`, controlled side).
+   */
+  protected triggerCheck(pair: CandidatePair, force: boolean): void {
+    if (pair.state === 'succeeded') return;
+    if (this.checklist.concluded && pair !== this.selectedGeneratingPair() && !force) return;
+    if (pair.state === 'in-progress') this.transactions.cancelCurrent(pair, this.config.retransmission);
+    this.checklist.enqueueTriggered(pair, force);
+  }
+
+  /** Returns true when the request must be answered with 487 (RFC 8445 §7.3.1.1). */
+  protected resolveRoleConflict(request: StunMessageView): boolean {
+    const ours = this.config.tieBreaker;
+    if (this.role === 'controlling' && request.iceControlling !== undefined) {
+      if (ours >= request.iceControlling) return true;
+      this.setRole('controlled');
+    } else if (this.role === 'controlled' && request.iceControlled !== undefined) {
+      if (ours < request.iceControlled) return true;
+      this.setRole('controlling');
+    }
+    return false;
+  }
+
+  protected learnPeerReflexive(
+    address: string,
+    port: number,
+    priority: number | undefined,
+  ): Candidate | undefined {
+    if (this.remoteCandidates.length >= this.config.maxRemoteCandidates) {
+      this.counters.droppedPeerReflexive++;
+      return undefined;
+    }
+    const candidate = remotePeerReflexive(this.nextPrflxId++, address, port, priority);
+    this.remoteCandidates.push(candidate);
+    this.events.push({ type: 'remote-candidate', candidate });
+    return candidate;
+  }
+}

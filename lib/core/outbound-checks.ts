@@ -1,0 +1,95 @@
+import type { KeyObject } from 'node:crypto';
+import { buildBindingIndication, buildBindingRequest } from '../stun/message.js';
+import { peerReflexivePriority, transactionKey } from './check-messages.js';
+import type { IceCredentials } from './credentials.js';
+import { type LivenessOutput, PairLiveness } from './liveness.js';
+import { carriesUseCandidate } from './nomination.js';
+import { nextPacedSlot } from './pacing.js';
+import type { CandidatePair } from './pair.js';
+import { initialRto } from './retransmission.js';
+import { SessionState } from './session-state.js';
+import type { CheckTransaction } from './transactions.js';
+
+/**
+ * Sending connectivity checks (RFC 8445 §7.2.4): one new check per Ta slot
+ * (§6.1.4.2), retransmissions on the RTO schedule (§14.3), the consent checks
+ * and keepalives of the selected pair, and what a failed check does to its
+ * pair.
+ */
+export abstract class OutboundChecks extends SessionState {
+  protected sendCheck(pair: CandidatePair, now: number): void {
+    const useCandidate = this.role === 'controlling' && carriesUseCandidate(this.nomination, pair);
+    const { transactionId, bytes } = this.buildCheck(pair, useCandidate);
+    const active = this.checklist.pairs.filter(
+      (p) => p.state === 'waiting' || p.state === 'in-progress',
+    ).length;
+    const rto = initialRto(this.config.ta, active);
+    const tx: CheckTransaction = {
+      pair,
+      bytes,
+      useCandidate,
+      role: this.role,
+      firstSentAt: now,
+      attempts: 1,
+      rto,
+      nextAt: now + rto,
+      cancelled: false,
+    };
+    this.transactions.start(transactionKey(transactionId), tx);
+    pair.state = 'in-progress';
+    pair.counters.requestsSent++;
+    this.counters.requestsSent++;
+    this.lastCheckAt = now;
+    this.send(pair, bytes);
+  }
+
+  /** A Binding request on `pair` as RFC 8445 §7.2.2 words it; consent checks are the same message. */
+  protected buildCheck(pair: CandidatePair, useCandidate: boolean) {
+    const credentials = this.remoteCredentials as IceCredentials;
+    return buildBindingRequest({
+      username: `${credentials.ufrag}:${this.localCredentials.ufrag}`,
+      key: this.remoteKey as KeyObject,
+      priority: peerReflexivePriority(pair.local.candidate),
+      role: this.role,
+      tieBreaker: this.config.tieBreaker,
+      useCandidate,
+    });
+  }
+
+  /** What the selected pair's {@link PairLiveness} sends through; counted in the session's counters. */
+  protected readonly livenessOutput: LivenessOutput = {
+    sendConsentCheck: () => {
+      const pair = this.selectedPair as CandidatePair;
+      const { transactionId, bytes } = this.buildCheck(pair, false);
+      pair.counters.requestsSent++;
+      this.counters.consentRequestsSent++;
+      this.send(pair, bytes);
+      return { key: transactionKey(transactionId), bytes };
+    },
+    resendConsentCheck: (bytes) => {
+      this.counters.consentRetransmissions++;
+      this.send(this.selectedPair as CandidatePair, bytes);
+    },
+    sendKeepalive: () => {
+      this.counters.keepalivesSent++;
+      this.send(this.selectedPair as CandidatePair, buildBindingIndication());
+    },
+  };
+
+  protected readonly retransmitCheck = (tx: CheckTransaction): void => {
+    this.counters.retransmissions++;
+    this.send(tx.pair, tx.bytes);
+  };
+
+  /** A check failed (timeout, error, asymmetric answer): the path is not (or no longer) valid. */
+  protected readonly failPair = (pair: CandidatePair): void => {
+    pair.state = 'failed';
+    pair.valid = false;
+    if (pair.validPair) pair.validPair.valid = false;
+  };
+
+  protected nextCheckAt(now: number): number | undefined {
+    if (!this.remoteCredentials || !this.checklist.hasWork()) return undefined;
+    return nextPacedSlot(this.lastCheckAt, now, this.config.ta);
+  }
+}

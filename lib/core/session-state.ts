@@ -1,0 +1,136 @@
+import type { KeyObject } from 'node:crypto';
+import type { Candidate } from '../candidate-types.js';
+import { shortTermKey } from '../stun/message.js';
+import { AnsweredRequests } from './answered-requests.js';
+import { Checklist } from './checklist.js';
+import { type ConclusionFacts, DEFAULT_PAC_TIMEOUT } from './conclusion.js';
+import type { IceCredentials } from './credentials.js';
+import { type LivenessConfig, type PairLiveness, resolveLivenessConfig } from './liveness.js';
+import { NO_NOMINATION, type Nomination } from './nomination.js';
+import type { CandidatePair, IceRole, LocalCandidate } from './pair.js';
+import { createSessionCounters, type SessionCounters } from './session-counters.js';
+import type {
+  ConnectionState,
+  FailureReason,
+  SessionConfig,
+  SessionEvent,
+  Transmit,
+} from './session-types.js';
+import { CheckTransactions } from './transactions.js';
+
+/**
+ * The data of one ICE session and the plumbing every part of it shares:
+ * candidates, checklist, transactions, the queues of datagrams and events,
+ * the connection state and the facts the conclusion rules read. The parts of
+ * the protocol build on it one layer at a time (outbound checks, nomination,
+ * responses, inbound checks) up to {@link IceSession}.
+ */
+export abstract class SessionState {
+  role: IceRole;
+  state: ConnectionState = 'new';
+  /** Set when the state is `failed`: why. */
+  failureReason: FailureReason | undefined;
+  /**
+   * When application data last went out over the selected pair (scheduler
+   * clock). The agent writes it on every `send()`: a plain number, so the data
+   * path allocates nothing. Keepalives wait for Tr of silence after it.
+   */
+  lastDataSentAt = Number.NEGATIVE_INFINITY;
+  readonly counters: SessionCounters = createSessionCounters();
+  readonly checklist: Checklist;
+  readonly localCandidates: LocalCandidate[] = [];
+  readonly remoteCandidates: Candidate[] = [];
+  remoteCredentials: IceCredentials | undefined;
+  remoteEndOfCandidates = false;
+  localGatheringComplete = false;
+  /** Where nomination stands: one value (see {@link Nomination}). */
+  nomination: Nomination = NO_NOMINATION;
+
+  protected readonly localKey: KeyObject;
+  protected remoteKey: KeyObject | undefined;
+  protected readonly transactions = new CheckTransactions();
+  protected readonly answered = new AnsweredRequests();
+  protected readonly transmits: Transmit[] = [];
+  protected readonly events: SessionEvent[] = [];
+  protected readonly livenessConfig: LivenessConfig;
+  protected liveness: PairLiveness | undefined;
+  protected reachedCompleted = false;
+  protected lastCheckAt: number | undefined;
+  protected firstValidAt: number | undefined;
+  protected pacStartedAt: number | undefined;
+  protected hopelessSince: number | undefined;
+  protected nextPairId = 1;
+  protected nextPrflxId = 1;
+
+  constructor(protected readonly config: SessionConfig) {
+    this.role = config.role;
+    this.localKey = shortTermKey(config.localCredentials.pwd);
+    this.checklist = new Checklist(config.checklistLimit);
+    this.livenessConfig = resolveLivenessConfig(config.liveness, config.retransmission);
+  }
+
+  /** This session's own ufrag and pwd (one generation). */
+  get localCredentials(): IceCredentials {
+    return this.config.localCredentials;
+  }
+
+  /** The nominated pair data flows over, once there is one. */
+  get selectedPair(): CandidatePair | undefined {
+    return this.nomination.phase === 'nominated' ? this.nomination.pair : undefined;
+  }
+
+  /** Application data may go out: a pair is selected and the session has not failed (consent holds). */
+  canSendData(): boolean {
+    return this.selectedPair !== undefined && this.state !== 'failed' && this.state !== 'closed';
+  }
+
+  /** Next datagram to send, or undefined. */
+  pollTransmit(): Transmit | undefined {
+    return this.transmits.shift();
+  }
+
+  /** Next event, or undefined. */
+  pollEvent(): SessionEvent | undefined {
+    return this.events.shift();
+  }
+
+  protected send(pair: CandidatePair, data: Uint8Array): void {
+    this.transmits.push({
+      socketId: pair.local.socketId,
+      address: pair.remote.address,
+      port: pair.remote.port,
+      data,
+    });
+  }
+
+  protected setState(state: ConnectionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.events.push({ type: 'state', state });
+  }
+
+  protected fail(reason: FailureReason): void {
+    this.failureReason = reason;
+    this.liveness = undefined;
+    this.setState('failed');
+  }
+
+  protected findRemote(address: string, port: number): Candidate | undefined {
+    return this.remoteCandidates.find((c) => c.port === port && c.address === address);
+  }
+
+  protected facts(): ConclusionFacts {
+    return {
+      hasRemoteCredentials: this.remoteCredentials !== undefined,
+      localGatheringComplete: this.localGatheringComplete,
+      remoteEndOfCandidates: this.remoteEndOfCandidates,
+      pacStartedAt: this.pacStartedAt,
+      pacTimeout: this.config.pacTimeout ?? DEFAULT_PAC_TIMEOUT,
+      candidateWait: this.config.candidateWait,
+      hopelessSince: this.hopelessSince,
+      isControlled: this.role === 'controlled',
+      hasValidPair: this.checklist.pairs.some((p) => p.valid),
+      nominated: this.selectedPair !== undefined,
+    };
+  }
+}
