@@ -630,6 +630,8 @@ export class IceAgent {
         random: o.random,
       },
       remoteIceLite: o.remoteIceLite,
+      lite: o.lite,
+      liteTimeout: o.liteTimeout,
     });
   }
 

@@ -17,6 +17,7 @@ export {
 } from './candidate.js';
 export type { Candidate, CandidateType, TcpType } from './candidate-types.js';
 export { type AwaitedInput, DEFAULT_PAC_TIMEOUT } from './core/conclusion.js';
+export { DEFAULT_LITE_TIMEOUT } from './core/lite-liveness.js';
 export type { IceCredentials } from './core/credentials.js';
 export type { InterfaceChange } from './core/interfaces.js';
 export {

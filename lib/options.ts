@@ -1,5 +1,6 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { DEFAULT_PAC_TIMEOUT } from './core/conclusion.js';
+import { DEFAULT_LITE_TIMEOUT } from './core/lite-liveness.js';
 import type { IceRole } from './core/pair.js';
 import { DEFAULT_RETRANSMISSION, type RetransmissionPolicy } from './core/retransmission.js';
 import { InvalidOptionError } from './errors.js';
@@ -103,6 +104,20 @@ export interface IceAgentOptions {
    */
   readonly remoteIceLite?: boolean;
   /**
+   * Run as an ICE-lite agent (RFC 8445 §2.5), as servers do: host candidates
+   * only (`iceServers` and the relay policy are errors), always controlled
+   * (`role: 'controlling'` is an error), no checks of its own: it answers the
+   * full peer's checks, takes its nomination (regular or aggressive), goes
+   * `connected` → `completed` at once (§8.2), and watches the peer's consent
+   * checks: `disconnected` after `disconnectedTimeout` without one, `failed`
+   * (`peer-silent`) after `liteTimeout`. Signal it to the peer (SDP
+   * `a=ice-lite`). Two lite agents cannot connect: `remoteIceLite` with
+   * `lite` is an error.
+   */
+  readonly lite?: boolean;
+  /** Lite agent: ms without a check from the peer before `failed` (`peer-silent`); default 30000 (RFC 7675's consent lifetime). */
+  readonly liteTimeout?: number;
+  /**
    * Ms between polls of the transport's interface addresses for network
    * changes (new addresses are gathered and trickled, vanished ones retired);
    * default 5000, 0 turns polling off. Polls run while a session is active
@@ -151,6 +166,8 @@ export interface ResolvedOptions {
   readonly keepaliveInterval: number;
   readonly random: () => number;
   readonly remoteIceLite: boolean;
+  readonly lite: boolean;
+  readonly liteTimeout: number;
   readonly interfacePollInterval: number;
   readonly mdns: MdnsMode;
   readonly mdnsResolver: MdnsResolver | undefined;
@@ -221,6 +238,8 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     ),
     random: options.random ?? Math.random,
     remoteIceLite: options.remoteIceLite ?? false,
+    lite: options.lite ?? false,
+    liteTimeout: checkInteger('liteTimeout', options.liteTimeout ?? DEFAULT_LITE_TIMEOUT, 1000, 3_600_000),
     interfacePollInterval: checkPollInterval(options.interfacePollInterval ?? 5000),
     mdns,
     mdnsResolver:
@@ -264,9 +283,36 @@ function checkLiveness(options: IceAgentOptions): void {
   if (options.remoteIceLite !== undefined && typeof options.remoteIceLite !== 'boolean') {
     throw new InvalidOptionError('remoteIceLite must be a boolean');
   }
+  checkLite(options);
   if (options.remoteIceLite === true && options.role === 'controlled') {
     throw new InvalidOptionError(
       "remoteIceLite requires role 'controlling': a full agent facing an ICE-lite peer controls (RFC 8445 §6.1.1)",
+    );
+  }
+}
+
+/** A lite agent (RFC 8445 §2.5) is controlled, gathers host candidates only, and needs a full peer. */
+function checkLite(options: IceAgentOptions): void {
+  if (options.lite === undefined || options.lite === false) return;
+  if (options.lite !== true) throw new InvalidOptionError('lite must be a boolean');
+  if (options.role !== 'controlled') {
+    throw new InvalidOptionError(
+      "lite requires role 'controlled': an ICE-lite agent is always controlled (RFC 8445 §6.1.1)",
+    );
+  }
+  if (options.remoteIceLite === true) {
+    throw new InvalidOptionError(
+      'lite and remoteIceLite together: two ICE-lite agents cannot connect, one side must be a full agent (RFC 8445 §6.1.1)',
+    );
+  }
+  if (options.iceServers !== undefined && options.iceServers.length > 0) {
+    throw new InvalidOptionError(
+      'lite agents gather host candidates only: remove iceServers (RFC 8445 §2.5)',
+    );
+  }
+  if (options.iceTransportPolicy === 'relay') {
+    throw new InvalidOptionError(
+      "lite agents gather host candidates only: iceTransportPolicy 'relay' is impossible",
     );
   }
 }

@@ -4,6 +4,7 @@ import { buildBindingError, buildBindingSuccess } from '../stun/message.js';
 import type { StunMessageView } from '../stun/types.js';
 import { isPairable, rejectRequest, transactionKey } from './check-messages.js';
 import { CheckResponses } from './check-responses.js';
+import { LiteLiveness } from './lite-liveness.js';
 import { type CandidatePair, createPair, pathKey } from './pair.js';
 import { remotePeerReflexive } from './peer-reflexive.js';
 
@@ -78,6 +79,10 @@ export abstract class CheckRequests extends CheckResponses {
     pair.counters.requestsReceived++;
     pair.counters.responsesSent++;
     if (this.state === 'failed') return; // answered (RFC 7675 §5.1), but no more checks of our own
+    if (this.config.lite) {
+      this.acceptAsLite(pair, request.useCandidate, now);
+      return;
+    }
     const nominatedByPeer = request.useCandidate && this.role === 'controlled';
     if (nominatedByPeer) pair.remoteNominated = true;
     // RFC 8445 §7.3.1.5: a nomination on a pair that already produced a valid pair takes effect now.
@@ -99,8 +104,29 @@ export abstract class CheckRequests extends CheckResponses {
     this.checklist.enqueueTriggered(pair, force);
   }
 
+  /**
+   * An ICE-lite agent sends no checks (RFC 8445 §2.5): an authenticated check
+   * from the full peer makes its pair valid at once, USE-CANDIDATE nominates
+   * it (the peer may nominate aggressively: the highest-priority nomination
+   * wins), and every check on the selected pair keeps it alive.
+   */
+  private acceptAsLite(pair: CandidatePair, useCandidate: boolean, now: number): void {
+    pair.state = 'succeeded';
+    pair.valid = true;
+    pair.validPair = pair;
+    pair.validatedAt = now;
+    if (this.liveness instanceof LiteLiveness && this.liveness.pair === pair) this.liveness.noteCheck(now);
+    if (useCandidate) {
+      pair.remoteNominated = true;
+      this.nominate(pair, now);
+    }
+  }
+
   /** Returns true when the request must be answered with 487 (RFC 8445 §7.3.1.1). */
   protected resolveRoleConflict(request: StunMessageView): boolean {
+    // A lite agent is always controlled (RFC 8445 §6.1.1): a full peer that also claims to be
+    // controlled is told to switch, whatever the tie-breakers say.
+    if (this.config.lite) return request.iceControlled !== undefined;
     const ours = this.config.tieBreaker;
     if (this.role === 'controlling' && request.iceControlling !== undefined) {
       if (ours >= request.iceControlling) return true;

@@ -1,7 +1,7 @@
 import { verifyIntegrity } from '../stun/message.js';
 import type { StunMessageView } from '../stun/types.js';
 import { transactionKey } from './check-messages.js';
-import type { PairLiveness } from './liveness.js';
+import type { Liveness } from './liveness.js';
 import { type CandidatePair, createPair, isOnPath } from './pair.js';
 import { localPeerReflexive } from './peer-reflexive.js';
 import { NominatingSession } from './session-nomination.js';
@@ -106,7 +106,7 @@ export abstract class CheckResponses extends NominatingSession {
 
   /** RFC 7675 §5.1: only an authenticated success response over the selected path refreshes consent. */
   protected handleConsentResponse(
-    liveness: PairLiveness,
+    liveness: Liveness,
     id: string,
     socketId: number,
     address: string,

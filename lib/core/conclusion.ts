@@ -15,10 +15,10 @@ export const DEFAULT_PAC_TIMEOUT = 39_500;
 
 /**
  * What a session that is neither terminal nor has a deadline waits for:
- * the remote's credentials, its own gathering to finish, or (controlled side,
- * valid pairs found) the peer's nomination.
+ * the remote's credentials, its own gathering to finish, (controlled side,
+ * valid pairs found) the peer's nomination, or (ICE-lite) the peer's checks.
  */
-export type AwaitedInput = 'remote-credentials' | 'local-candidates' | 'nomination';
+export type AwaitedInput = 'remote-credentials' | 'local-candidates' | 'nomination' | 'peer-checks';
 
 /** The facts the conclusion rules read. */
 export interface ConclusionFacts {
@@ -35,6 +35,8 @@ export interface ConclusionFacts {
   readonly isControlled: boolean;
   readonly hasValidPair: boolean;
   readonly nominated: boolean;
+  /** An ICE-lite session (RFC 8445 §2.5): it never checks, never fails for want of checks. */
+  readonly lite: boolean;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface ConclusionFacts {
  * some pair may still succeed.
  */
 export function failureDeadline(f: ConclusionFacts): number | undefined {
-  if (f.hopelessSince === undefined || f.pacStartedAt === undefined) return undefined;
+  if (f.lite || f.hopelessSince === undefined || f.pacStartedAt === undefined) return undefined;
   const waitForCandidates = f.remoteEndOfCandidates ? 0 : f.candidateWait;
   return Math.max(f.pacStartedAt + f.pacTimeout, f.hopelessSince + waitForCandidates);
 }
@@ -57,12 +59,15 @@ export function failureDeadline(f: ConclusionFacts): number | undefined {
  * signaled end-of-candidates, so no new pair can appear.
  */
 export function isCompleted(f: ConclusionFacts): boolean {
+  // RFC 8445 §8.2: a lite agent is done once it has a nominated pair.
+  if (f.lite) return f.nominated;
   return f.nominated && f.localGatheringComplete && f.remoteEndOfCandidates;
 }
 
 /** The named input a session waits for when it has no deadline; undefined if it waits for nothing (a stall). */
 export function awaitedInput(f: ConclusionFacts): AwaitedInput | undefined {
   if (!f.hasRemoteCredentials) return 'remote-credentials';
+  if (f.lite && !f.nominated) return 'peer-checks';
   if (!f.localGatheringComplete) return 'local-candidates';
   if (f.isControlled && f.hasValidPair && !f.nominated) return 'nomination';
   return undefined;

@@ -4,6 +4,7 @@
  * §11). No I/O and no clock: the session calls in with `now` and hands over a
  * {@link LivenessOutput} that queues the datagrams.
  */
+import type { LiteLiveness } from './lite-liveness.js';
 import type { CandidatePair } from './pair.js';
 import { nextRto, type RetransmissionPolicy } from './retransmission.js';
 
@@ -82,6 +83,27 @@ export function consentCheckDelay(interval: number, random: () => number): numbe
   return Math.round(interval * (1 - CONSENT_JITTER + 2 * CONSENT_JITTER * unit));
 }
 
+/**
+ * What the session asks of the selected pair's liveness, whoever keeps it:
+ * {@link PairLiveness} (a full agent's consent checks) or a lite agent's
+ * {@link LiteLiveness}, which only watches the peer's checks.
+ */
+export interface Liveness {
+  readonly pair: CandidatePair;
+  /** The path is gone for good: the session fails. */
+  consentExpired(now: number): boolean;
+  /** The path looks dead for now. */
+  isDisconnected(now: number): boolean;
+  /** Whether a response with this transaction key answers one of its checks. */
+  owns(key: string): boolean;
+  /** An authenticated success response to check `key` came back over the pair. */
+  handleResponse(key: string, now: number): void;
+  /** Sends whatever is due at `now`. */
+  handleTimeout(now: number, lastDataSentAt: number, output: LivenessOutput): void;
+  /** The earliest time after `now` at which something is due or the state may change. */
+  nextDeadline(now: number, lastDataSentAt: number): number | undefined;
+}
+
 interface OutstandingCheck {
   readonly key: string;
   readonly bytes: Uint8Array;
@@ -109,7 +131,7 @@ interface OutstandingCheck {
  * - A keepalive (Binding indication) goes out when no application data has
  *   been sent for `keepaliveInterval` (Tr), nor a keepalive.
  */
-export class PairLiveness {
+export class PairLiveness implements Liveness {
   /** When the last authenticated response arrived (selection counts as one). */
   lastResponseAt: number;
   private nextCheckAt: number;

@@ -89,7 +89,7 @@ export abstract class OutboundChecks extends SessionState {
   };
 
   protected nextCheckAt(now: number): number | undefined {
-    if (!this.remoteCredentials || !this.checklist.hasWork()) return undefined;
+    if (this.config.lite || !this.remoteCredentials || !this.checklist.hasWork()) return undefined;
     return nextPacedSlot(this.lastCheckAt, now, this.config.ta);
   }
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_LITE_TIMEOUT, LiteLiveness, type LiteLivenessConfig } from './lite-liveness.js';
 import { PairLiveness } from './liveness.js';
 import { NO_NOMINATION, pairToNominate } from './nomination.js';
 import { OutboundChecks } from './outbound-checks.js';
@@ -26,8 +27,11 @@ export abstract class NominatingSession extends OutboundChecks {
     const current = this.selectedPair;
     if (current !== undefined && (current === pair || pair.priority <= current.priority)) return;
     this.nomination = { phase: 'nominated', pair };
-    this.liveness = new PairLiveness(pair, this.livenessConfig, now);
+    this.liveness = this.config.lite
+      ? new LiteLiveness(pair, this.liteLivenessConfig(), now)
+      : new PairLiveness(pair, this.livenessConfig, now);
     this.events.push({ type: 'selected-pair', pair });
+    if (this.config.lite) return; // a lite agent has no checks to stop, and follows later nominations
     const cancelled = this.checklist.conclude(checkedPairOf(pair));
     this.transactions.cancelPairs(cancelled, this.config.retransmission);
   }
@@ -71,5 +75,12 @@ export abstract class NominatingSession extends OutboundChecks {
     this.checklist.recomputePriorities(role);
     if (this.nomination.phase === 'nominating') this.nomination = NO_NOMINATION; // only a controlling agent nominates
     this.events.push({ type: 'role', role });
+  }
+
+  private liteLivenessConfig(): LiteLivenessConfig {
+    return {
+      disconnectedTimeout: this.livenessConfig.disconnectedTimeout,
+      liteTimeout: this.config.liteTimeout ?? DEFAULT_LITE_TIMEOUT,
+    };
   }
 }

@@ -5,7 +5,7 @@ import { AnsweredRequests } from './answered-requests.js';
 import { Checklist } from './checklist.js';
 import { type ConclusionFacts, DEFAULT_PAC_TIMEOUT } from './conclusion.js';
 import type { IceCredentials } from './credentials.js';
-import { type LivenessConfig, type PairLiveness, resolveLivenessConfig } from './liveness.js';
+import { type Liveness, type LivenessConfig, resolveLivenessConfig } from './liveness.js';
 import { NO_NOMINATION, type Nomination } from './nomination.js';
 import type { CandidatePair, IceRole, LocalCandidate } from './pair.js';
 import { createSessionCounters, type SessionCounters } from './session-counters.js';
@@ -53,7 +53,7 @@ export abstract class SessionState {
   protected readonly transmits: Transmit[] = [];
   protected readonly events: SessionEvent[] = [];
   protected readonly livenessConfig: LivenessConfig;
-  protected liveness: PairLiveness | undefined;
+  protected liveness: Liveness | undefined;
   protected reachedCompleted = false;
   protected lastCheckAt: number | undefined;
   protected firstValidAt: number | undefined;
@@ -131,6 +131,7 @@ export abstract class SessionState {
       isControlled: this.role === 'controlled',
       hasValidPair: this.checklist.pairs.some((p) => p.valid),
       nominated: this.selectedPair !== undefined,
+      lite: this.config.lite === true,
     };
   }
 }

@@ -21,10 +21,11 @@ export type ConnectionState =
 
 /**
  * Why a session is `failed`: every pair failed (`checks`), consent expired on
- * the selected pair (`consent`, RFC 7675), or the selected pair's local
- * address went away (`local-address`).
+ * the selected pair (`consent`, RFC 7675), the selected pair's local address
+ * went away (`local-address`), or, for an ICE-lite agent, the peer's checks
+ * stopped arriving (`peer-silent`).
  */
-export type FailureReason = 'checks' | 'consent' | 'local-address';
+export type FailureReason = 'checks' | 'consent' | 'local-address' | 'peer-silent';
 
 /** Settings of one ICE session (one generation of credentials). */
 export interface SessionConfig {
@@ -53,6 +54,14 @@ export interface SessionConfig {
   readonly pacTimeout?: number;
   /** Consent, disconnected and keepalive timing of the selected pair; RFC defaults when omitted. */
   readonly liveness?: Partial<LivenessConfig>;
+  /**
+   * This session is an ICE-lite agent (RFC 8445 §2.5): always controlled, it
+   * sends no checks, answers the peer's, takes its nomination (regular or
+   * aggressive) and goes `connected` → `completed` at once (§8.2).
+   */
+  readonly lite?: boolean;
+  /** Lite only: ms without a check from the peer before `failed` (`peer-silent`); default 30000. */
+  readonly liteTimeout?: number;
   /** The peer is an ICE-lite agent (RFC 8445 §2.5): it never checks, and never takes the controlling role. */
   readonly remoteIceLite?: boolean;
 }

@@ -268,7 +268,7 @@ export class IceSession extends CheckRequests {
   private updateSelectedState(now: number): void {
     const liveness = this.liveness;
     if (liveness?.consentExpired(now)) {
-      this.fail('consent');
+      this.fail(this.config.lite ? 'peer-silent' : 'consent');
       return;
     }
     if (liveness?.isDisconnected(now)) {
@@ -284,6 +284,8 @@ export class IceSession extends CheckRequests {
   }
 
   private pair(local: LocalCandidate, remote: Candidate): void {
+    // A lite agent keeps no checklist of its own: its pairs come from the peer's checks.
+    if (this.config.lite) return;
     if (ipVersion(local.candidate.address) !== ipVersion(remote.address)) return;
     this.checklist.add(createPair(this.nextPairId++, local, remote, this.role));
   }
