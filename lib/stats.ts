@@ -21,7 +21,7 @@ export interface TransportCounters extends MdnsCounters {
   packetsReceived: number;
   /** Non-STUN datagrams dropped because their source was not validated. */
   droppedDataPackets: number;
-  /** Datagrams in the STUN range that did not decode as STUN. */
+  /** Datagrams framed as STUN (header, length field, magic cookie) that did not decode as STUN. */
   malformedPackets: number;
   /** Host sockets that could not be bound. */
   bindErrors: number;

@@ -8,6 +8,7 @@
 import { isOnPath } from '../core/pair.js';
 import { InvalidArgumentError, InvalidStateError } from '../errors.js';
 import { decodeStun } from '../stun/message.js';
+import { isStunFramed } from '../stun/raw.js';
 import type { InboundPacket } from '../transport/types.js';
 import { type AgentContext, nowOf } from './context.js';
 import type { LocalGathering } from './gathering.js';
@@ -26,23 +27,22 @@ export class PacketPath {
     private readonly driver: SessionDriver,
   ) {}
 
-  /** One datagram from socket `socketId`. */
+  /**
+   * One datagram from socket `socketId`. A datagram is STUN only if it is one
+   * ({@link isStunFramed}: 20-byte header, top two bits zero, length field a
+   * multiple of 4 that matches the datagram, magic cookie): everything else,
+   * whatever its first byte, is application data, delivered when its path is
+   * validated. So `send()` of any byte pattern reaches the peer's `data$`.
+   */
   receive(socketId: number, packet: InboundPacket): void {
     const data = packet.data;
-    const first = data[0];
-    // Answers of STUN/TURN servers (STUN 0–3, ChannelData 64–79) on a host socket go to their server
-    // attempt, by source address; other first bytes (application data) are never looked up.
-    if (
-      first !== undefined &&
-      (first < 4 || (first >= 64 && first < 80)) &&
-      this.gathering?.servers?.route(socketId, packet)
-    ) {
-      return;
-    }
+    const stun = isStunFramed(data);
+    // Answers of STUN/TURN servers (STUN, ChannelData) on a host socket go to their server attempt, by
+    // source address; anything else (application data) is never looked up.
+    if ((stun || isChannelDataFramed(data)) && this.gathering?.servers?.route(socketId, packet)) return;
     const { counters } = this.context;
     const driver = this.driver;
-    // RFC 7983: a first byte of 0–3 is STUN; decide before decoding anything.
-    if (data.length > 0 && (data[0] as number) < 4) {
+    if (stun) {
       const message = decodeStun(data);
       if (!message) {
         counters.malformedPackets++;
@@ -92,4 +92,14 @@ export class PacketPath {
     this.context.counters.packetsSent++;
     this.context.counters.bytesSent += data.byteLength;
   }
+}
+
+/**
+ * TURN ChannelData framing (RFC 8656 §12.4): first byte 0x40–0x4F, a 4-byte
+ * header and at least the length it announces (UDP may pad to 4 bytes).
+ */
+export function isChannelDataFramed(data: Uint8Array): boolean {
+  const first = data[0];
+  if (first === undefined || first < 0x40 || first > 0x4f || data.length < 4) return false;
+  return 4 + (((data[2] as number) << 8) | (data[3] as number)) <= data.length;
 }
