@@ -12,16 +12,17 @@ import { InterfacePoller } from './agent/interface-poll.js';
 import { PacketPath } from './agent/packet-path.js';
 import { RemoteCandidateIntake } from './agent/remote-candidates.js';
 import { SessionDriver } from './agent/session-driver.js';
-import { parseCandidate } from './candidate.js';
 import type { Candidate } from './candidate-types.js';
 import { generateCredentials, type IceCredentials, validateCredentials } from './core/credentials.js';
 import type { InterfaceChange } from './core/interfaces.js';
 import type { IceRole } from './core/pair.js';
 import type { ConnectionState } from './core/session.js';
 import { InvalidArgumentError, InvalidStateError } from './errors.js';
+import { type IceCandidate, type IceCandidateInit, readRemoteCandidate } from './ice-candidate.js';
 import { LocalNamePublisher, RemoteNameResolver } from './mdns/agent-mdns.js';
 import { type IceAgentOptions, resolveOptions } from './options.js';
 import { type AgentStats, buildStats, createTransportCounters } from './stats.js';
+import { buildStatsReport, type IceStatsReport } from './stats-report.js';
 import type { IceServerError } from './turn/server-error.js';
 
 export type { GatheringState, SelectedPair } from './agent/context.js';
@@ -39,8 +40,13 @@ export type { GatheringState, SelectedPair } from './agent/context.js';
  * ```
  */
 export class IceAgent {
-  /** Local candidates as gathered; late subscribers get the current generation replayed. Completes on `stop()`. */
-  readonly candidates$: Observable<Candidate>;
+  /**
+   * Local candidates as gathered; late subscribers get the current generation
+   * replayed. Completes on `stop()`. Each is plain {@link Candidate} data with
+   * W3C accessors: `candidate` (the `candidate:…` string), `sdpMid`,
+   * `sdpMLineIndex`, `usernameFragment` and `toJSON()` (an `RTCIceCandidateInit`).
+   */
+  readonly candidates$: Observable<IceCandidate>;
   /** Gathering state; emits the current value on subscribe. */
   readonly gatheringState$: Observable<GatheringState>;
   /** Connection state; emits the current value on subscribe. */
@@ -149,38 +155,54 @@ export class IceAgent {
   }
 
   /**
-   * Adds a remote candidate from its `candidate:` attribute string (with or
-   * without `a=`). Throws `InvalidCandidateError` for a malformed string,
-   * `LimitExceededError` when the remote-candidate table is full. Non-UDP and
-   * unresolved `.local` candidates are accepted and ignored (counted in stats).
-   * A candidate tagged with a `ufrag` other than the remote's current one (as
-   * browsers tag them) belongs to the remote's next generation: it is held
-   * until `setRemoteCredentials` brings that ufrag, so a remote restart loses
-   * no candidate whichever arrives first.
+   * Adds a remote candidate, trickled in any order (before or after the
+   * credentials, before or after local gathering). Takes:
+   * - a `candidate:…` attribute string (RFC 8839, with or without `a=`);
+   * - a W3C `RTCIceCandidateInit` `{ candidate, sdpMid, sdpMLineIndex,
+   *   usernameFragment }` as a browser's `icecandidate` event or
+   *   `RTCIceCandidate.toJSON()` gives it (`sdpMid`/`sdpMLineIndex` are
+   *   type-checked and otherwise ignored: the agent serves one m= line);
+   * - a {@link Candidate} object (validated like a parsed one), such as
+   *   another agent's emitted candidate.
+   *
+   * `''`, and an init whose `candidate` is `''`, null or absent, mean
+   * end-of-candidates, as in `addIceCandidate()` (see {@link endOfCandidates}).
+   * A candidate tagged with a ufrag (the `ufrag` extension or the init's
+   * `usernameFragment`) other than the remote's current one belongs to the
+   * remote's next generation: it is held until `setRemoteCredentials` brings
+   * that ufrag, so a remote restart loses no candidate whichever arrives first.
+   * Non-UDP and unresolved `.local` candidates are accepted and ignored
+   * (counted in stats).
+   * @throws InvalidCandidateError for a malformed candidate,
+   *   InvalidArgumentError for another type or a component other than 1,
+   *   LimitExceededError when the remote-candidate table is full.
    */
-  addRemoteCandidate(candidate: string): void {
+  addRemoteCandidate(candidate: string | IceCandidateInit | Candidate): void {
     this.assertRunning('addRemoteCandidate');
-    if (typeof candidate !== 'string')
-      throw new InvalidArgumentError('addRemoteCandidate takes a candidate string');
-    const parsed = parseCandidate(candidate);
-    if (parsed.component !== 1) {
-      throw new InvalidArgumentError(`only component 1 is supported, got component ${parsed.component}`);
+    const input = readRemoteCandidate(candidate);
+    if (input.kind === 'end-of-candidates') {
+      this.remotes.end(input.ufrag);
+      return;
     }
-    this.remotes.add(parsed);
+    const { component } = input.candidate;
+    if (component !== 1) {
+      throw new InvalidArgumentError(`only component 1 is supported, got component ${component}`);
+    }
+    this.remotes.add(input.candidate);
   }
 
-  /** The remote finished gathering (`a=end-of-candidates`). */
+  /** The remote finished gathering (`a=end-of-candidates`); same as `addRemoteCandidate('')`. */
   endOfCandidates(): void {
     this.assertRunning('endOfCandidates');
-    this.driver.session.endOfRemoteCandidates(nowOf(this.context));
-    this.driver.drive();
+    this.remotes.end(undefined);
   }
 
-  /** Local candidates gathered so far in the current generation. */
-  getLocalCandidates(): Candidate[] {
-    return this.driver.session.localCandidates
-      .filter((c) => c.candidate.type !== 'prflx')
-      .map((c) => c.candidate);
+  /**
+   * Local candidates gathered so far in the current generation, with their
+   * real addresses (even under `mdns: 'publish'`) and W3C accessors.
+   */
+  getLocalCandidates(): IceCandidate[] {
+    return this.plainLocalCandidates().map((c) => this.gathering.shape(c));
   }
 
   /** Remote candidates: signaled ones and peer-reflexive ones learned from checks. */
@@ -201,12 +223,17 @@ export class IceAgent {
   getStats(): AgentStats {
     let sendErrors = 0;
     for (const bound of this.context.sockets.values()) sendErrors += bound.socket.sendErrors;
+    const { session, previous } = this.driver;
+    // The state the application sees: after a restart, the old pair's until the new session connects.
+    const state = this.streams.connectionState.value;
     return buildStats({
-      session: this.driver.session,
+      session,
+      state,
+      failureReason: state === 'failed' ? (session.failureReason ?? previous?.failureReason) : undefined,
       transport: { ...this.context.counters, sendErrors },
       gatheringState: this.streams.gatheringState.value,
       generation: this.context.generation,
-      localCandidates: this.getLocalCandidates(),
+      localCandidates: this.plainLocalCandidates(),
       servers: this.gathering.servers?.stats(),
     });
   }
@@ -223,9 +250,9 @@ export class IceAgent {
    */
   restart(): void {
     this.assertRunning('restart');
-    this.driver.startGeneration(generateCredentials());
     this.context.generation++;
-    this.streams.generations.next(new ReplaySubject<Candidate>());
+    this.driver.startGeneration(generateCredentials(), this.context.generation);
+    this.streams.generations.next(new ReplaySubject<IceCandidate>());
     this.gathering.renewRelays(); // before re-announcing: renewed relays are announced once allocated
     if (this.gathering.binds) {
       // First gathering still running: re-announce what is bound; its completion ends this generation too.
@@ -251,6 +278,47 @@ export class IceAgent {
     this.driver.close();
     this.streams.connectionState.next('closed');
     this.streams.complete();
+  }
+
+  /**
+   * A W3C-shaped view of the stats, like `RTCPeerConnection.getStats()`'s
+   * `RTCStatsReport` (synchronous here): a `Map` from id to entries of type
+   * `transport` (one), `candidate-pair`, `local-candidate` and
+   * `remote-candidate`, with W3C field names and units (round-trip times in
+   * seconds, bytes and packets per pair). Covers the current generation and,
+   * after a restart, the previous one while it still carries data. Not
+   * JSON-safe as a whole (a `Map`): `Object.fromEntries(report)` is.
+   *
+   * @example
+   * ```ts
+   * for (const stats of agent.getStatsReport().values()) {
+   *   if (stats.type === 'candidate-pair' && stats.nominated) console.log(stats.currentRoundTripTime);
+   * }
+   * ```
+   */
+  getStatsReport(): IceStatsReport {
+    const { session, previous, sessionGeneration, previousGeneration } = this.driver;
+    const sessions = [{ session, generation: sessionGeneration }];
+    if (previous) sessions.push({ session: previous, generation: previousGeneration });
+    let sendErrors = 0;
+    for (const bound of this.context.sockets.values()) sendErrors += bound.socket.sendErrors;
+    return buildStatsReport({
+      now: nowOf(this.context),
+      sessions,
+      dataPair: session.selectedPair ?? previous?.selectedPair,
+      transport: { ...this.context.counters, sendErrors },
+      state: this.streams.connectionState.value,
+      role: session.role,
+      localUfrag: session.localCredentials.ufrag,
+      selectedPairChanges: this.driver.selectedPairChanges,
+      servers: this.gathering.servers?.stats().attempts ?? [],
+    });
+  }
+
+  private plainLocalCandidates(): Candidate[] {
+    return this.driver.session.localCandidates
+      .filter((c) => c.candidate.type !== 'prflx')
+      .map((c) => c.candidate);
   }
 
   private assertRunning(method: string): void {

@@ -43,10 +43,19 @@ export {
   InvalidStateError,
   LimitExceededError,
 } from './errors.js';
+export type { IceCandidate, IceCandidateInit } from './ice-candidate.js';
 export type { MdnsCounters, MdnsMode, MdnsPublisher, MdnsResolver } from './mdns/agent-mdns.js';
 export { isMdnsHostname } from './mdns/names.js';
 export type { IceAgentOptions, IceServer } from './options.js';
 export type { AgentStats, CandidatePairStats, TransportCounters } from './stats.js';
+export type {
+  IceCandidatePairStats,
+  IceCandidateStats,
+  IceStats,
+  IceStatsBase,
+  IceStatsReport,
+  IceTransportStats,
+} from './stats-report.js';
 export type {
   AddressFamily,
   HostAddress,

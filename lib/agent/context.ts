@@ -10,6 +10,7 @@ import type { Candidate } from '../candidate-types.js';
 import type { InterfaceChange } from '../core/interfaces.js';
 import type { IceRole } from '../core/pair.js';
 import type { ConnectionState } from '../core/session.js';
+import type { IceCandidate } from '../ice-candidate.js';
 import type { ResolvedOptions } from '../options.js';
 import type { TransportCounters } from '../stats.js';
 import type { PacketSocket } from '../transport/types.js';
@@ -40,7 +41,7 @@ export interface BoundSocket {
 /** The subjects behind the agent's public streams. */
 export class AgentStreams {
   /** One ReplaySubject per generation of local candidates. */
-  readonly generations = new BehaviorSubject<ReplaySubject<Candidate>>(new ReplaySubject<Candidate>());
+  readonly generations = new BehaviorSubject<ReplaySubject<IceCandidate>>(new ReplaySubject<IceCandidate>());
   readonly gatheringState = new BehaviorSubject<GatheringState>('new');
   readonly connectionState = new BehaviorSubject<ConnectionState>('new');
   readonly selected = new BehaviorSubject<SelectedPair | undefined>(undefined);

@@ -8,6 +8,7 @@
 import { catchError, EMPTY, from, map, mergeMap, type Subscription } from 'rxjs';
 import { candidatePriority, computeFoundation, localPreference } from '../candidate.js';
 import type { Candidate } from '../candidate-types.js';
+import { CandidateShaper, type IceCandidate } from '../ice-candidate.js';
 import type { LocalNamePublisher } from '../mdns/agent-mdns.js';
 import type { ResolvedOptions } from '../options.js';
 import type { HostAddress, InboundPacket, PacketSocket } from '../transport/types.js';
@@ -36,6 +37,7 @@ export class LocalGathering {
   /** The first gathering's binds. */
   private binding: Subscription | undefined;
   private nextSocketId = 1;
+  private readonly shaper = new CandidateShaper();
 
   constructor(
     private readonly context: AgentContext,
@@ -160,6 +162,13 @@ export class LocalGathering {
     this.context.sockets.clear();
   }
 
+  /** A candidate of the current generation with its W3C accessors (`candidate`, `toJSON()`, …). */
+  shape(candidate: Candidate): IceCandidate {
+    const { sdpMid, sdpMLineIndex } = this.context.options;
+    const usernameFragment = this.driver.session.localCredentials.ufrag;
+    return this.shaper.shape(candidate, { sdpMid, sdpMLineIndex, usernameFragment });
+  }
+
   /** Announces a socket's candidates in the current generation (never host ones under the relay policy). */
   private announceHost(bound: BoundSocket): void {
     if (bound.host.type !== 'host' || this.context.options.iceTransportPolicy !== 'relay') {
@@ -172,7 +181,9 @@ export class LocalGathering {
     const { context, driver } = this;
     const candidate: Candidate = { ...local, generation: context.generation };
     driver.session.addLocalCandidate({ candidate, socketId }, nowOf(context));
-    context.streams.generations.value.next(this.localNames ? this.hideAddress(candidate) : candidate);
+    context.streams.generations.value.next(
+      this.shape(this.localNames ? this.hideAddress(candidate) : candidate),
+    );
     driver.drive();
   }
 

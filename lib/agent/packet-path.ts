@@ -5,7 +5,8 @@
  * @internal
  * @module
  */
-import { isOnPath } from '../core/pair.js';
+import { type CandidatePair, isOnPath } from '../core/pair.js';
+import type { IceSession } from '../core/session.js';
 import { InvalidArgumentError, InvalidStateError } from '../errors.js';
 import { decodeStun } from '../stun/message.js';
 import { isStunFramed } from '../stun/raw.js';
@@ -49,22 +50,48 @@ export class PacketPath {
         return;
       }
       const session = driver.sessionFor(message.username, message.cls === 'request', message.transactionId);
-      session.handleStun(socketId, packet.address, packet.port, message, nowOf(this.context));
+      const now = nowOf(this.context);
+      // An answer to one of our checks: its round-trip time counts once the session accepts it.
+      const sentAt = message.cls === 'success' ? driver.roundTrips.sentAt(message.transactionId) : undefined;
+      const pair =
+        sentAt === undefined ? undefined : pairOnPath(session, socketId, packet.address, packet.port);
+      const answered = pair?.counters.responsesReceived ?? 0;
+      session.handleStun(socketId, packet.address, packet.port, message, now);
+      if (pair !== undefined && sentAt !== undefined && pair.counters.responsesReceived > answered) {
+        driver.roundTrips.record(pair, message.transactionId, sentAt, now);
+      }
       driver.drive();
       return;
     }
-    if (
-      driver.session.acceptsDataFrom(socketId, packet.address, packet.port) ||
-      driver.previous?.acceptsDataFrom(socketId, packet.address, packet.port) ||
-      (driver.retiredPath !== undefined &&
-        isOnPath(driver.retiredPath, socketId, packet.address, packet.port))
-    ) {
-      counters.packetsReceived++;
-      counters.bytesReceived += data.byteLength;
-      this.context.streams.data.next(data);
-    } else {
+    const pair = this.dataPairFor(socketId, packet.address, packet.port);
+    if (pair === undefined) {
       counters.droppedDataPackets++;
+      return;
     }
+    // Per-pair counters are plain fields on the pair: no lookup beyond the path check above.
+    const c = pair.counters;
+    c.packetsReceived = (c.packetsReceived ?? 0) + 1;
+    c.bytesReceived = (c.bytesReceived ?? 0) + data.byteLength;
+    c.lastPacketReceivedAt = nowOf(this.context);
+    counters.packetsReceived++;
+    counters.bytesReceived += data.byteLength;
+    this.context.streams.data.next(data);
+  }
+
+  /**
+   * The validated pair a non-STUN datagram from this path belongs to, or
+   * undefined (then it is dropped): the selected pair first, then any pair of
+   * either session the peer validated, then the path of the last restart.
+   */
+  private dataPairFor(socketId: number, address: string, port: number): CandidatePair | undefined {
+    const { session, previous, retiredPath } = this.driver;
+    const selected = session.selectedPair;
+    if (selected !== undefined && isOnPath(selected, socketId, address, port)) return selected;
+    if (session.acceptsDataFrom(socketId, address, port)) return pairOnPath(session, socketId, address, port);
+    if (previous?.acceptsDataFrom(socketId, address, port))
+      return pairOnPath(previous, socketId, address, port);
+    if (retiredPath !== undefined && isOnPath(retiredPath, socketId, address, port)) return retiredPath;
+    return undefined;
   }
 
   /** `IceAgent.send()`. */
@@ -88,7 +115,12 @@ export class PacketPath {
     const bound = this.context.sockets.get(pair.local.socketId);
     if (!bound) throw new InvalidStateError('the selected pair lost its socket');
     bound.socket.send(data, pair.remote.port, pair.remote.address);
-    carrier.lastDataSentAt = nowOf(this.context); // keepalives wait for Tr of silence after this
+    const now = nowOf(this.context);
+    carrier.lastDataSentAt = now; // keepalives wait for Tr of silence after this
+    const c = pair.counters;
+    c.packetsSent = (c.packetsSent ?? 0) + 1;
+    c.bytesSent = (c.bytesSent ?? 0) + data.byteLength;
+    c.lastPacketSentAt = now;
     this.context.counters.packetsSent++;
     this.context.counters.bytesSent += data.byteLength;
   }
@@ -102,4 +134,16 @@ export function isChannelDataFramed(data: Uint8Array): boolean {
   const first = data[0];
   if (first === undefined || first < 0x40 || first > 0x4f || data.length < 4) return false;
   return 4 + (((data[2] as number) << 8) | (data[3] as number)) <= data.length;
+}
+
+/** The pair of `session` on this path: its selected pair, or the checklist's. */
+export function pairOnPath(
+  session: IceSession,
+  socketId: number,
+  address: string,
+  port: number,
+): CandidatePair | undefined {
+  const selected = session.selectedPair;
+  if (selected !== undefined && isOnPath(selected, socketId, address, port)) return selected;
+  return session.checklist.find(socketId, address, port);
 }

@@ -18,6 +18,8 @@ import type { SessionDriver } from './session-driver.js';
 export class RemoteCandidateIntake {
   /** Remote candidates tagged with a ufrag whose credentials have not arrived yet (a remote restart); bounded. */
   private readonly nextGeneration: Candidate[] = [];
+  /** The ufrag of a next generation whose end-of-candidates overtook its credentials. */
+  private nextGenerationEnded: string | undefined;
 
   constructor(
     private readonly context: AgentContext,
@@ -50,10 +52,27 @@ export class RemoteCandidateIntake {
     this.accept(candidate);
   }
 
+  /**
+   * The remote finished gathering. With the ufrag of a generation whose
+   * credentials have not arrived (a remote restart), it waits for them.
+   */
+  end(ufrag: string | undefined): void {
+    const known = this.driver.session.remoteCredentials;
+    if (ufrag !== undefined && known !== undefined && ufrag !== known.ufrag) {
+      this.nextGenerationEnded = ufrag;
+      return;
+    }
+    this.driver.session.endOfRemoteCandidates(nowOf(this.context));
+    this.driver.drive();
+  }
+
   /** New remote credentials are set: the candidates of that ufrag that overtook them go in now. */
   credentialsArrived(ufrag: string): void {
     const early = this.nextGeneration.splice(0);
     for (const candidate of early) if (candidate.ufrag === ufrag) this.accept(candidate);
+    const ended = this.nextGenerationEnded;
+    this.nextGenerationEnded = undefined;
+    if (ended === ufrag) this.driver.session.endOfRemoteCandidates(nowOf(this.context));
   }
 
   /** `stop()`. */

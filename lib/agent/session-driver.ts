@@ -12,6 +12,7 @@ import type { CandidatePair, IceRole } from '../core/pair.js';
 import { type ConnectionState, IceSession, type SessionEvent } from '../core/session.js';
 import { TurnRelaySocket } from '../turn/relay-socket.js';
 import { type AgentContext, nowOf, type SelectedPair } from './context.js';
+import { RoundTripMeter } from './round-trips.js';
 
 /** Periodic work that rides along on the session timer (interface polls). */
 export interface TimerPassenger {
@@ -36,6 +37,14 @@ export class SessionDriver {
   retiredPath: CandidatePair | undefined;
   /** Interface polls, when enabled. */
   passenger: TimerPassenger | undefined;
+  /** Generation of {@link session}. */
+  sessionGeneration = 0;
+  /** Generation of {@link previous}. */
+  previousGeneration = 0;
+  /** How many times the pair data flows over changed (W3C `selectedCandidatePairChanges`). */
+  selectedPairChanges = 0;
+  /** Send times of checks, for round-trip times. */
+  readonly roundTrips = new RoundTripMeter();
   private timer: Subscription | undefined;
   private timerAt: number | undefined;
 
@@ -52,11 +61,12 @@ export class SessionDriver {
    * `previous`) when it can, and a fresh session with new credentials and the
    * current role takes its place.
    */
-  startGeneration(credentials: IceCredentials): void {
+  startGeneration(credentials: IceCredentials, generation: number): void {
     const old = this.session;
     if (old.canSendData()) {
       this.previous?.close();
       this.previous = old; // carries data (and keeps its consent and keepalives) until the new session selects
+      this.previousGeneration = this.sessionGeneration;
     } else {
       old.close();
       if (this.previous && !this.previous.canSendData()) {
@@ -65,6 +75,7 @@ export class SessionDriver {
       }
     }
     this.session = this.createSession(credentials, this.context.streams.role.value);
+    this.sessionGeneration = generation;
   }
 
   /**
@@ -131,7 +142,10 @@ export class SessionDriver {
 
   private flush(session: IceSession): void {
     const sockets = this.context.sockets;
+    let now: number | undefined;
     for (let t = session.pollTransmit(); t !== undefined; t = session.pollTransmit()) {
+      now ??= nowOf(this.context);
+      this.roundTrips.sent(t.data, now);
       sockets.get(t.socketId)?.socket.send(t.data, t.port, t.address);
     }
     for (let e = session.pollEvent(); e !== undefined; e = session.pollEvent()) this.onEvent(session, e);
@@ -154,6 +168,7 @@ export class SessionDriver {
         const local = this.context.sockets.get(event.pair.local.socketId)?.socket;
         if (local instanceof TurnRelaySocket)
           local.bindChannel(event.pair.remote.address, event.pair.remote.port);
+        this.selectedPairChanges++;
         streams.selected.next(toSelectedPair(event.pair));
         if (this.previous) {
           this.retiredPath = this.previous.selectedPair;
