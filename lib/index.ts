@@ -17,9 +17,9 @@ export {
 } from './candidate.js';
 export type { Candidate, CandidateType, TcpType } from './candidate-types.js';
 export { type AwaitedInput, DEFAULT_PAC_TIMEOUT } from './core/conclusion.js';
-export { DEFAULT_LITE_TIMEOUT } from './core/lite-liveness.js';
 export type { IceCredentials } from './core/credentials.js';
 export type { InterfaceChange } from './core/interfaces.js';
+export { DEFAULT_LITE_TIMEOUT } from './core/lite-liveness.js';
 export {
   CONSENT_INTERVAL,
   CONSENT_TIMEOUT,
@@ -45,10 +45,19 @@ export {
   InvalidStateError,
   LimitExceededError,
 } from './errors.js';
+export type { IceCandidate, IceCandidateInit } from './ice-candidate.js';
 export type { MdnsCounters, MdnsMode, MdnsPublisher, MdnsResolver } from './mdns/agent-mdns.js';
 export { isMdnsHostname } from './mdns/names.js';
 export type { IceAgentOptions, IceServer } from './options.js';
 export type { AgentStats, CandidatePairStats, TransportCounters } from './stats.js';
+export type {
+  IceCandidatePairStats,
+  IceCandidateStats,
+  IceStats,
+  IceStatsBase,
+  IceStatsReport,
+  IceTransportStats,
+} from './stats-report.js';
 export type {
   AddressFamily,
   HostAddress,

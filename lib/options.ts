@@ -140,6 +140,14 @@ export interface IceAgentOptions {
   readonly mdnsPublisher?: MdnsPublisher;
   /** Ms a remote `.local` name may take to resolve; default 3000. */
   readonly mdnsTimeout?: number;
+  /**
+   * `sdpMid` of the emitted candidates' `toJSON()` (W3C `RTCIceCandidateInit`):
+   * the media stream identification tag (RFC 5888) of the one m= line this
+   * agent serves; default `'0'` (the first m= line of a BUNDLE group).
+   */
+  readonly sdpMid?: string;
+  /** `sdpMLineIndex` of the emitted candidates' `toJSON()`; default 0. */
+  readonly sdpMLineIndex?: number;
 }
 
 /** Options with defaults applied, validated. */
@@ -173,6 +181,8 @@ export interface ResolvedOptions {
   readonly mdnsResolver: MdnsResolver | undefined;
   readonly mdnsPublisher: MdnsPublisher | undefined;
   readonly mdnsTimeout: number;
+  readonly sdpMid: string;
+  readonly sdpMLineIndex: number;
 }
 
 /** Validates user options and fills in defaults; throws {@link InvalidOptionError} naming the bad option. */
@@ -193,6 +203,10 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
       `iceTransportPolicy must be 'all' or 'relay', got ${JSON.stringify(options.iceTransportPolicy)}`,
     );
   }
+  checkPlainObject('serverRetransmission', options.serverRetransmission);
+  checkPlainObject('retransmission', options.retransmission);
+  const scheduler = checkScheduler(options.scheduler);
+  const transport = checkTransport(options.transport);
   const serverRetransmission = { ...DEFAULT_SERVER_RETRANSMISSION, ...options.serverRetransmission };
   checkInteger('serverRetransmission.initialRto', serverRetransmission.initialRto, 10, 10_000);
   checkInteger('serverRetransmission.retransmissions', serverRetransmission.retransmissions, 0, 10);
@@ -201,7 +215,6 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     throw new InvalidOptionError('turnTls must be an object { ca?, rejectUnauthorized? }');
   }
   checkLiveness(options);
-  const transport = options.transport ?? new UdpTransport();
   const mdns = checkMdns(options);
   const retransmission = { ...DEFAULT_RETRANSMISSION, ...options.retransmission };
   checkInteger('retransmission.retransmissions', retransmission.retransmissions, 0, 20);
@@ -214,7 +227,7 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     iceTransportPolicy: options.iceTransportPolicy ?? 'all',
     serverRetransmission,
     turnTls: options.turnTls,
-    scheduler: options.scheduler ?? asyncScheduler,
+    scheduler,
     transport,
     ta: checkInteger('ta', options.ta ?? 50, 5, 1000),
     checklistLimit: checkInteger('checklistLimit', options.checklistLimit ?? 100, 1, 1000),
@@ -247,7 +260,72 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     mdnsPublisher:
       mdns === 'publish' ? (options.mdnsPublisher ?? transport.publishMdns?.bind(transport)) : undefined,
     mdnsTimeout: checkInteger('mdnsTimeout', options.mdnsTimeout ?? 3000, 10, 60_000),
+    sdpMid: checkSdpMid(options.sdpMid),
+    sdpMLineIndex: checkInteger('sdpMLineIndex', options.sdpMLineIndex ?? 0, 0, 65535),
   };
+}
+
+/** RFC 5888 identification-tag: 1 to 32 visible ASCII characters. */
+function checkSdpMid(value: unknown): string {
+  if (value === undefined) return '0';
+  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,32}$/.test(value)) {
+    throw new InvalidOptionError(`sdpMid must be 1-32 visible ASCII characters, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** An optional option that, when given, must be a non-null, non-array object. */
+function checkPlainObject(name: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new InvalidOptionError(`${name} must be an object, got ${describe(value)}`);
+  }
+}
+
+/** Duck-typed: an RxJS `SchedulerLike` has `now()` and `schedule()`. */
+function checkScheduler(value: unknown): SchedulerLike {
+  if (value === undefined) return asyncScheduler;
+  const s = value as Partial<SchedulerLike> | null;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.now !== 'function' ||
+    typeof s.schedule !== 'function'
+  ) {
+    throw new InvalidOptionError(
+      `scheduler must be an RxJS SchedulerLike with now() and schedule() functions, got ${describe(value)}`,
+    );
+  }
+  return value as SchedulerLike;
+}
+
+/** Duck-typed: a {@link Transport} has `bind()` and `hostAddresses()`, and its optional mDNS hooks are functions. */
+function checkTransport(value: unknown): Transport {
+  if (value === undefined) return new UdpTransport();
+  const t = value as Partial<Transport> | null;
+  if (
+    typeof t !== 'object' ||
+    t === null ||
+    typeof t.bind !== 'function' ||
+    typeof t.hostAddresses !== 'function'
+  ) {
+    throw new InvalidOptionError(
+      `transport must have bind() and hostAddresses() functions (a Transport), got ${describe(value)}`,
+    );
+  }
+  for (const hook of ['resolveMdns', 'publishMdns'] as const) {
+    if (t[hook] !== undefined && typeof t[hook] !== 'function') {
+      throw new InvalidOptionError(`transport.${hook} must be a function when present`);
+    }
+  }
+  return value as Transport;
+}
+
+/** A short description of a bad value for error messages (never the whole value). */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an object with keys [${Object.keys(value).slice(0, 5).join(', ')}]`;
+  return typeof value === 'string' ? `a string of ${value.length} characters` : String(value);
 }
 
 function checkMdns(options: IceAgentOptions): MdnsMode {

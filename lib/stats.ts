@@ -21,7 +21,7 @@ export interface TransportCounters extends MdnsCounters {
   packetsReceived: number;
   /** Non-STUN datagrams dropped because their source was not validated. */
   droppedDataPackets: number;
-  /** Datagrams in the STUN range that did not decode as STUN. */
+  /** Datagrams framed as STUN (header, length field, magic cookie) that did not decode as STUN. */
   malformedPackets: number;
   /** Host sockets that could not be bound. */
   bindErrors: number;
@@ -122,6 +122,10 @@ export interface AgentStats extends TransportCounters, SessionCounters, IceServe
 /** Assembles a stats snapshot from a session and the agent's own counters. */
 export function buildStats(input: {
   session: IceSession;
+  /** The state the application sees (`connectionState$`): after a restart, the old pair's until the new one connects. */
+  state: ConnectionState;
+  /** Why `state` is `failed`. */
+  failureReason: FailureReason | undefined;
   transport: TransportCounters;
   gatheringState: AgentStats['gatheringState'];
   generation: number;
@@ -142,15 +146,18 @@ export function buildStats(input: {
       selected: p === session.selectedPair,
       priority: p.priority.toString(),
       rtt: p.rtt,
-      ...p.counters,
+      requestsSent: p.counters.requestsSent,
+      requestsReceived: p.counters.requestsReceived,
+      responsesSent: p.counters.responsesSent,
+      responsesReceived: p.counters.responsesReceived,
     }),
   );
   return {
     ...input.transport,
     ...session.counters,
     ...(input.servers?.counters ?? createIceServerCounters()),
-    state: session.state,
-    failureReason: session.failureReason,
+    state: input.state,
+    failureReason: input.failureReason,
     gatheringState: input.gatheringState,
     role: session.role,
     localUfrag: session.localCredentials.ufrag,

@@ -9,7 +9,7 @@
  * - Signaling: {@link toSdpCandidate}, {@link fromSdpCandidate},
  *   {@link endOfCandidates}, {@link toSdpCredentials},
  *   {@link fromSdpCredentials}, {@link bufferUntilCredentials},
- *   {@link localSignals}, {@link wireSignaling}.
+ *   {@link localSignals}, {@link exchangeSignals}, {@link wireSignaling}.
  * - Timing: {@link pace}, {@link retransmit}, {@link retransmitUntil},
  *   {@link withGatheringTimeout}.
  * - Data (RFC 7983): {@link demux}, {@link packetKind},
@@ -31,6 +31,7 @@ export { candidateType } from './candidate-type.js';
 export { demux } from './demux.js';
 export { candidateKey, distinctCandidates } from './distinct-candidates.js';
 export { END_OF_CANDIDATES, endOfCandidates, isEndOfCandidates } from './end-of-candidates.js';
+export { type ExchangeSignalsOptions, exchangeSignals } from './exchange-signals.js';
 export { type FromSdpCandidateOptions, fromSdpCandidate } from './from-sdp-candidate.js';
 export { fromSdpCredentials, parseIceCredentials } from './from-sdp-credentials.js';
 export { type LocalSignalsOptions, localSignals, type SignalingAgent } from './local-signals.js';

@@ -9,7 +9,7 @@ import {
   type Observable,
   of,
 } from 'rxjs';
-import type { IceAgent } from '../lib/agent.js';
+import type { GatheringState } from '../lib/agent.js';
 import { serializeCandidate } from '../lib/candidate.js';
 import type { Candidate } from '../lib/candidate-types.js';
 import type { IceCredentials } from '../lib/core/credentials.js';
@@ -19,16 +19,22 @@ import type { SignalMessage } from './signal-message.js';
  * What {@link localSignals} and {@link wireSignaling} need of an agent: an
  * `IceAgent` has all of it; a test double can too.
  */
-export type SignalingAgent = Pick<
-  IceAgent,
-  | 'candidates$'
-  | 'gatheringState$'
-  | 'getLocalCredentials'
-  | 'setRemoteCredentials'
-  | 'addRemoteCandidate'
-  | 'endOfCandidates'
-  | 'gatherCandidates'
->;
+export interface SignalingAgent {
+  /** Local candidates; late subscribers get the current generation replayed. */
+  readonly candidates$: Observable<Candidate>;
+  /** Gathering state; emits the current value on subscribe. */
+  readonly gatheringState$: Observable<GatheringState>;
+  /** The current local credentials. */
+  getLocalCredentials(): IceCredentials;
+  /** Applies the peer's credentials. */
+  setRemoteCredentials(ufrag: string, pwd: string): void;
+  /** Applies one of the peer's candidates (`''`: end-of-candidates). */
+  addRemoteCandidate(candidate: string): void;
+  /** The peer finished gathering. */
+  endOfCandidates(): void;
+  /** Starts gathering. */
+  gatherCandidates(): void;
+}
 
 /** Options of {@link localSignals}. */
 export interface LocalSignalsOptions {

@@ -1,20 +1,10 @@
-import { type Observable, type Observer, Subscription } from 'rxjs';
-import { IceError, InvalidArgumentError } from '../lib/errors.js';
-import { type LocalSignalsOptions, localSignals, type SignalingAgent } from './local-signals.js';
+import type { Observable, Observer, Subscription } from 'rxjs';
+import { type ExchangeSignalsOptions, exchangeSignals } from './exchange-signals.js';
+import type { SignalingAgent } from './local-signals.js';
 import type { SignalMessage } from './signal-message.js';
 
 /** Options of {@link wireSignaling}. */
-export interface WireSignalingOptions extends LocalSignalsOptions {
-  /** Call `agent.gatherCandidates()` once wired; default true. */
-  readonly gather?: boolean;
-  /**
-   * Called with what went wrong with one incoming message (a malformed
-   * message, an invalid candidate or credentials: an `IceError`) or with an
-   * error of `incoming$` itself. The wiring keeps going either way. Default:
-   * ignore, since the peer is untrusted input.
-   */
-  readonly onError?: (error: unknown, message?: unknown) => void;
-}
+export type WireSignalingOptions = ExchangeSignalsOptions;
 
 /**
  * Wires an agent to a signaling channel in one line: whatever
@@ -31,10 +21,12 @@ export interface WireSignalingOptions extends LocalSignalsOptions {
  * does not close your channel. Unsubscribe the returned subscription to cut
  * both directions.
  *
- * The credentials, and with `gather` the first candidates, go to `outgoing`
- * synchronously, during this call: the channel must deliver or hold them
- * (a WebSocket does; an RxJS `webSocket()` subject buffers until it opens; in
- * tests, use a `ReplaySubject` rather than a `Subject` nobody listens to yet).
+ * No ordering loses a message, even over channels that drop what is sent
+ * before the other side listens (two plain `Subject`s, a pub/sub room): the
+ * incoming side is subscribed first, and the whole current generation
+ * (credentials, candidates, end-of-candidates) is sent again the first time
+ * the peer is heard from. This is `incoming$.pipe(exchangeSignals(agent))`
+ * subscribed to `outgoing`; see {@link exchangeSignals}.
  *
  * @example
  * ```ts
@@ -59,43 +51,5 @@ export function wireSignaling(
   outgoing: Pick<Observer<SignalMessage>, 'next'>,
   options: WireSignalingOptions = {},
 ): Subscription {
-  const { gather = true, onError = () => {} } = options;
-  const subscription = new Subscription();
-  subscription.add(
-    incoming$.subscribe({
-      next: (message) => {
-        try {
-          applySignal(agent, message);
-        } catch (error) {
-          if (!(error instanceof IceError)) throw error;
-          onError(error, message);
-        }
-      },
-      error: (error) => onError(error),
-    }),
-  );
-  subscription.add(localSignals(agent, options).subscribe((message) => outgoing.next(message)));
-  if (gather) agent.gatherCandidates();
-  return subscription;
-}
-
-function applySignal(agent: SignalingAgent, message: unknown): void {
-  if (typeof message !== 'object' || message === null) {
-    throw new InvalidArgumentError(`signal message must be an object, got ${typeof message}`);
-  }
-  const m = message as Record<string, unknown>;
-  switch (m.type) {
-    case 'credentials':
-      agent.setRemoteCredentials(m.ufrag as string, m.pwd as string); // validated by the agent
-      return;
-    case 'candidate':
-      agent.addRemoteCandidate(m.candidate as string); // parsed and validated by the agent
-      return;
-    case 'end-of-candidates':
-      agent.endOfCandidates();
-      return;
-    default:
-      if (typeof m.type !== 'string') throw new InvalidArgumentError('signal message has no string "type"');
-    // an unknown type: a newer peer's extension, ignored
-  }
+  return exchangeSignals(agent, options)(incoming$).subscribe((message) => outgoing.next(message));
 }

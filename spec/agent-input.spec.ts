@@ -180,7 +180,9 @@ describe('bad packets from the network are dropped and counted', () => {
 
       ts.schedule(() => {
         send(encoder.encode('plain data from a stranger')); // not STUN, unvalidated source
-        send(new Uint8Array([0x00, 0x01, 0x00, 0x08, 0x21, 0x12])); // STUN range, truncated
+        send(new Uint8Array([0x00, 0x01, 0x00, 0x08, 0x21, 0x12])); // first byte 0-3 but not STUN: unvalidated data
+        // Framed as STUN (length 4, magic cookie) with an attribute claiming 200 bytes: malformed.
+        send(new Uint8Array([0, 1, 0, 4, 0x21, 0x12, 0xa4, 0x42, ...new Array(12).fill(7), 0, 6, 0, 200]));
         const wrongKey = buildBindingRequest({
           username: `${ufrag}:mall`,
           key: shortTermKey('not-the-password-at-all'),
@@ -196,7 +198,7 @@ describe('bad packets from the network are dropped and counted', () => {
       }, 500);
       ts.schedule(() => {
         const stats = a.getStats();
-        expect(stats.droppedDataPackets).toBe(1);
+        expect(stats.droppedDataPackets).toBe(2);
         expect(stats.malformedPackets).toBe(1);
         expect(stats.unauthenticatedPackets).toBe(1);
         expect(stats.badFingerprintPackets).toBe(1);

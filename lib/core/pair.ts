@@ -23,6 +23,24 @@ export interface PairCounters {
   requestsReceived: number;
   responsesSent: number;
   responsesReceived: number;
+  /** Application datagrams sent on this pair (kept by the agent's data path, not by the core). */
+  packetsSent?: number;
+  /** Application datagrams received on this pair (agent's data path). */
+  packetsReceived?: number;
+  /** Application bytes sent on this pair (agent's data path). */
+  bytesSent?: number;
+  /** Application bytes received on this pair (agent's data path). */
+  bytesReceived?: number;
+  /** Scheduler time of the last application datagram sent on this pair, ms (agent's data path). */
+  lastPacketSentAt?: number;
+  /** Scheduler time of the last application datagram received on this pair, ms (agent's data path). */
+  lastPacketReceivedAt?: number;
+  /** Sum of the round-trip times measured on this pair, ms (checks and consent checks answered at first try). */
+  totalRoundTripTime?: number;
+  /** How many round-trip times {@link totalRoundTripTime} sums. */
+  roundTripTimeMeasurements?: number;
+  /** The latest of those round-trip times, ms. */
+  lastRoundTripTime?: number;
 }
 
 /**

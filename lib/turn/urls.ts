@@ -40,11 +40,15 @@ export const MAX_ICE_SERVER_URLS = 32;
 
 /** RFC 8489 §14.3: USERNAME is under 513 bytes. */
 const MAX_USERNAME_BYTES = 512;
+/** Longest accepted server URL: a host name is at most 253 characters, plus scheme, port and query. */
+const MAX_URL_LENGTH = 512;
 /** One DNS label (RFC 1123). */
 const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 function bad(url: string, why: string): never {
-  throw new InvalidOptionError(`iceServers: ${JSON.stringify(url)}: ${why}`);
+  // Quoted, and cut short: a URL is untrusted input and may be huge.
+  const shown = url.length > 100 ? `${url.slice(0, 100)}…` : url;
+  throw new InvalidOptionError(`iceServers: ${JSON.stringify(shown)}: ${why}`);
 }
 
 /**
@@ -103,6 +107,7 @@ export function parseIceServers(servers: unknown): IceServerUrl[] {
  * Throws {@link InvalidOptionError} naming the URL.
  */
 export function parseIceServerUrl(url: string): IceServerUrl {
+  if (url.length > MAX_URL_LENGTH) bad(url, `longer than ${MAX_URL_LENGTH} characters`);
   const colon = url.indexOf(':');
   const scheme = url.slice(0, Math.max(colon, 0)).toLowerCase();
   if (scheme !== 'stun' && scheme !== 'turn' && scheme !== 'turns') {

@@ -53,7 +53,9 @@ describe('wireSignaling', () => {
       `candidate ${line}`,
       'end-of-candidates',
     ]);
-    expect(sent).toEqual([{ type: 'credentials', ufrag: 'loca', pwd: 'localpasswordxxxxxxxxx' }]);
+    // Sent on wiring, and again in full when the peer is first heard from (it may have missed it).
+    const credentials = { type: 'credentials', ufrag: 'loca', pwd: 'localpasswordxxxxxxxxx' };
+    expect(sent).toEqual([credentials, credentials]);
   });
 
   it('reports bad messages to onError and keeps going; ignores unknown types', () => {
@@ -122,4 +124,49 @@ describe('wireSignaling', () => {
       }, 300);
     });
   });
+
+  it.each([
+    ['a', 'b'],
+    ['b', 'a'],
+  ])(
+    "connects over two plain Subjects, %s wired first (issue #11: the first one's signals had nobody listening)",
+    (first) => {
+      const ts = testScheduler();
+      const states: Record<string, string[]> = { a: [], b: [] };
+      ts.run(() => {
+        const net = new VirtualNetwork({ scheduler: ts, latency: 10 });
+        const agents = {
+          a: new IceAgent({
+            role: 'controlling',
+            scheduler: ts,
+            transport: net.createHost('a', { addresses: ['10.0.0.1'] }),
+          }),
+          b: new IceAgent({
+            role: 'controlled',
+            scheduler: ts,
+            transport: net.createHost('b', { addresses: ['10.0.0.2'] }),
+          }),
+        };
+        agents.a.connectionState$.subscribe((s) => states.a?.push(s));
+        agents.b.connectionState$.subscribe((s) => states.b?.push(s));
+        const toA = new Subject<SignalMessage>();
+        const toB = new Subject<SignalMessage>();
+        const wireA = () => wireSignaling(agents.a, toA, toB);
+        const wireB = () => wireSignaling(agents.b, toB, toA);
+        if (first === 'a') {
+          wireA();
+          wireB();
+        } else {
+          wireB();
+          wireA();
+        }
+        ts.schedule(() => {
+          agents.a.stop();
+          agents.b.stop();
+        }, 3000);
+      });
+      expect(states.a).toContain('completed');
+      expect(states.b).toContain('completed');
+    },
+  );
 });

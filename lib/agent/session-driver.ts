@@ -1,0 +1,227 @@
+/**
+ * Drives the sans-IO {@link IceSession}s of an agent: sends what they
+ * produce, turns their events into stream emissions and keeps the single
+ * timer on the scheduler armed at their next deadline. Holds the current
+ * session and, after a restart, the previous one that keeps carrying data.
+ * @internal
+ * @module
+ */
+import type { Subscription } from 'rxjs';
+import type { IceCredentials } from '../core/credentials.js';
+import type { CandidatePair, IceRole } from '../core/pair.js';
+import { type ConnectionState, IceSession, type SessionEvent } from '../core/session.js';
+import { TurnRelaySocket } from '../turn/relay-socket.js';
+import { type AgentContext, nowOf, type SelectedPair } from './context.js';
+import { RoundTripMeter } from './round-trips.js';
+
+/** Periodic work that rides along on the session timer (interface polls). */
+export interface TimerPassenger {
+  /** When it wants to run next, if at all. */
+  readonly nextAt: number | undefined;
+  /** Runs it (the timer fired at or after `nextAt`). */
+  run(now: number): void;
+}
+
+/** States in which a session has no pair to carry data yet. */
+export function isBeforeConnection(state: ConnectionState): boolean {
+  return state === 'new' || state === 'checking';
+}
+
+/** The current and previous sessions, the timer, and the state the application sees. */
+export class SessionDriver {
+  /** The session of the current generation. */
+  session: IceSession;
+  /** The session before the last restart: it keeps carrying data until the new one selects a pair. */
+  previous: IceSession | undefined;
+  /** The path data flowed over before the last restart's switch: datagrams still in flight on it are accepted. */
+  retiredPath: CandidatePair | undefined;
+  /** Interface polls, when enabled. */
+  passenger: TimerPassenger | undefined;
+  /** Generation of {@link session}. */
+  sessionGeneration = 0;
+  /** Generation of {@link previous}. */
+  previousGeneration = 0;
+  /** How many times the pair data flows over changed (W3C `selectedCandidatePairChanges`). */
+  selectedPairChanges = 0;
+  /** Send times of checks, for round-trip times. */
+  readonly roundTrips = new RoundTripMeter();
+  private timer: Subscription | undefined;
+  private timerAt: number | undefined;
+
+  constructor(
+    private readonly context: AgentContext,
+    private readonly tieBreaker: bigint,
+    credentials: IceCredentials,
+  ) {
+    this.session = this.createSession(credentials, context.options.role);
+  }
+
+  /**
+   * A restart's session switch: the current session carries data on (as
+   * `previous`) when it can, and a fresh session with new credentials and the
+   * current role takes its place.
+   */
+  startGeneration(credentials: IceCredentials, generation: number): void {
+    const old = this.session;
+    if (old.canSendData()) {
+      this.previous?.close();
+      this.previous = old; // carries data (and keeps its consent and keepalives) until the new session selects
+      this.previousGeneration = this.sessionGeneration;
+    } else {
+      old.close();
+      if (this.previous && !this.previous.canSendData()) {
+        this.previous.close();
+        this.previous = undefined;
+      }
+    }
+    this.session = this.createSession(credentials, this.context.streams.role.value);
+    this.sessionGeneration = generation;
+  }
+
+  /**
+   * A local socket is gone: its pairs leave both sessions. True when it
+   * carried the pair data flows over.
+   */
+  removeSocket(socketId: number, now: number): boolean {
+    const lost = this.session.removeLocalSocket(socketId, now);
+    if (!this.previous?.removeLocalSocket(socketId, now)) return lost;
+    // The old generation lost its path mid-restart: nothing left for it to carry.
+    this.previous.close();
+    this.previous = undefined;
+    if (isBeforeConnection(this.session.state)) this.showState(this.session.state);
+    return true;
+  }
+
+  /** After a restart, requests for the old ufrag and answers to its checks still belong to the old session. */
+  sessionFor(username: string | undefined, isRequest: boolean, transactionId: Uint8Array): IceSession {
+    const previous = this.previous;
+    if (!previous) return this.session;
+    if (isRequest) {
+      return username?.startsWith(`${previous.localCredentials.ufrag}:`) ? previous : this.session;
+    }
+    return previous.ownsTransaction(transactionId) ? previous : this.session;
+  }
+
+  /** Flushes what the sessions produced (datagrams, events) and re-arms the single timer. */
+  drive(): void {
+    if (this.context.stopped) return;
+    this.flush(this.session);
+    if (this.previous) this.flush(this.previous);
+    this.rearmTimer();
+  }
+
+  /** Closes both sessions and cancels the timer (`stop()`). */
+  close(): void {
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    this.session.close();
+    this.previous?.close();
+    this.previous = undefined;
+  }
+
+  private createSession(localCredentials: IceCredentials, role: IceRole): IceSession {
+    const o = this.context.options;
+    return new IceSession({
+      role,
+      tieBreaker: this.tieBreaker,
+      localCredentials,
+      ta: o.ta,
+      checklistLimit: o.checklistLimit,
+      maxRemoteCandidates: o.maxRemoteCandidates,
+      retransmission: o.retransmission,
+      nominationDelay: o.nominationDelay,
+      candidateWait: o.candidateWait,
+      pacTimeout: o.pacTimeout,
+      liveness: {
+        disconnectedTimeout: o.disconnectedTimeout,
+        keepaliveInterval: o.keepaliveInterval,
+        random: o.random,
+      },
+      remoteIceLite: o.remoteIceLite,
+      lite: o.lite,
+      liteTimeout: o.liteTimeout,
+    });
+  }
+
+  private flush(session: IceSession): void {
+    const sockets = this.context.sockets;
+    let now: number | undefined;
+    for (let t = session.pollTransmit(); t !== undefined; t = session.pollTransmit()) {
+      now ??= nowOf(this.context);
+      this.roundTrips.sent(t.data, now);
+      sockets.get(t.socketId)?.socket.send(t.data, t.port, t.address);
+    }
+    for (let e = session.pollEvent(); e !== undefined; e = session.pollEvent()) this.onEvent(session, e);
+  }
+
+  private onEvent(session: IceSession, event: SessionEvent): void {
+    if (session !== this.session) {
+      // The old generation only carries data now; its liveness shows until the new one connects.
+      if (event.type === 'state' && isBeforeConnection(this.session.state)) this.showState(event.state);
+      return;
+    }
+    const streams = this.context.streams;
+    switch (event.type) {
+      case 'state':
+        // While the old generation still carries data, a restart is not a loss of connectivity.
+        this.showState(this.previous && isBeforeConnection(event.state) ? this.previous.state : event.state);
+        break;
+      case 'selected-pair': {
+        // Data over a relay: bind a TURN channel to the peer (4-byte ChannelData headers from now on).
+        const local = this.context.sockets.get(event.pair.local.socketId)?.socket;
+        if (local instanceof TurnRelaySocket)
+          local.bindChannel(event.pair.remote.address, event.pair.remote.port);
+        this.selectedPairChanges++;
+        streams.selected.next(toSelectedPair(event.pair));
+        if (this.previous) {
+          this.retiredPath = this.previous.selectedPair;
+          this.previous.close();
+          this.previous = undefined;
+        }
+        break;
+      }
+      case 'role':
+        streams.role.next(event.role);
+        break;
+      case 'remote-candidate':
+        break;
+    }
+  }
+
+  private rearmTimer(): void {
+    const now = nowOf(this.context);
+    let at = this.session.nextTimeout(now);
+    const previousAt = this.previous?.nextTimeout(now);
+    if (previousAt !== undefined) at = at === undefined ? previousAt : Math.min(at, previousAt);
+    // Interface polls ride along while a session is active: they never keep an idle agent awake.
+    const pollAt = this.passenger?.nextAt;
+    if (pollAt !== undefined && at !== undefined) at = Math.min(at, pollAt);
+    if (at === this.timerAt && this.timer) return;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    this.timerAt = at;
+    if (at === undefined) return;
+    this.timer = this.context.options.scheduler.schedule(() => this.onTimer(), Math.max(0, at - now));
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    const now = nowOf(this.context);
+    const passenger = this.passenger;
+    if (passenger?.nextAt !== undefined && now >= passenger.nextAt) passenger.run(now);
+    this.session.handleTimeout(now);
+    this.previous?.handleTimeout(now);
+    this.drive();
+  }
+
+  /** A restart that reconnects is not a state change for the application: only changes are emitted. */
+  showState(state: ConnectionState): void {
+    const subject = this.context.streams.connectionState;
+    if (subject.value !== state) subject.next(state);
+  }
+}
+
+function toSelectedPair(pair: CandidatePair): SelectedPair {
+  return { local: pair.local.candidate, remote: pair.remote };
+}
