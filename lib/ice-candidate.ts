@@ -26,6 +26,12 @@ export interface IceCandidateInit {
   readonly usernameFragment?: string | null;
 }
 
+/** What `toJSON()` of an emitted candidate gives: an {@link IceCandidateInit} whose `candidate` is always set. */
+export interface IceCandidateJson extends IceCandidateInit {
+  /** The `candidate:…` attribute value (RFC 8839, no `a=`). */
+  readonly candidate: string;
+}
+
 /**
  * A local candidate as `candidates$` emits it: plain {@link Candidate} data
  * (its own enumerable fields, so spreading, comparing and `structuredClone`
@@ -43,7 +49,7 @@ export interface IceCandidate extends Candidate {
   /** The local ufrag of the generation the candidate was gathered in. */
   readonly usernameFragment: string;
   /** The W3C `RTCIceCandidateInit` of this candidate. */
-  toJSON(): IceCandidateInit & { readonly candidate: string };
+  toJSON(): IceCandidateJson;
 }
 
 /** Where a candidate belongs in SDP terms, and its generation's ufrag. */

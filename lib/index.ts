@@ -45,7 +45,7 @@ export {
   InvalidStateError,
   LimitExceededError,
 } from './errors.js';
-export type { IceCandidate, IceCandidateInit } from './ice-candidate.js';
+export type { IceCandidate, IceCandidateInit, IceCandidateJson } from './ice-candidate.js';
 export type { MdnsCounters, MdnsMode, MdnsPublisher, MdnsResolver } from './mdns/agent-mdns.js';
 export { isMdnsHostname } from './mdns/names.js';
 export type { IceAgentOptions, IceServer } from './options.js';

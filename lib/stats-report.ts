@@ -21,11 +21,15 @@ export interface IceStatsBase {
 
 /** W3C `RTCTransportStats`: the one ICE transport of the agent. */
 export interface IceTransportStats extends IceStatsBase {
+  /** Always `'transport'`. */
   readonly type: 'transport';
   /** Application bytes sent / received over every pair (no STUN, no UDP/IP headers). */
   readonly bytesSent: number;
+  /** Application bytes received from validated remotes, over every pair. */
   readonly bytesReceived: number;
+  /** Application datagrams sent over every pair. */
   readonly packetsSent: number;
+  /** Application datagrams received from validated remotes, over every pair. */
   readonly packetsReceived: number;
   /** The current role. */
   readonly iceRole: IceRole;
@@ -41,20 +45,29 @@ export interface IceTransportStats extends IceStatsBase {
 
 /** W3C `RTCIceCandidatePairStats`. */
 export interface IceCandidatePairStats extends IceStatsBase {
+  /** Always `'candidate-pair'`. */
   readonly type: 'candidate-pair';
+  /** Id of the `transport` entry. */
   readonly transportId: string;
+  /** Id of the pair's `local-candidate` entry. */
   readonly localCandidateId: string;
+  /** Id of the pair's `remote-candidate` entry. */
   readonly remoteCandidateId: string;
   /** W3C `RTCStatsIceCandidatePairState` (the RFC 8445 checklist state). */
   readonly state: PairState;
+  /** Nominated for use (RFC 8445 §8.1.1). */
   readonly nominated: boolean;
   /** Application datagrams and bytes on this pair. */
   readonly packetsSent: number;
+  /** Application datagrams received on this pair. */
   readonly packetsReceived: number;
+  /** Application bytes sent on this pair (no STUN, no UDP/IP headers). */
   readonly bytesSent: number;
+  /** Application bytes received on this pair. */
   readonly bytesReceived: number;
   /** Scheduler time of the last application datagram sent / received on this pair, ms. */
   readonly lastPacketSentTimestamp: number | undefined;
+  /** Scheduler time of the last application datagram received on this pair, ms. */
   readonly lastPacketReceivedTimestamp: number | undefined;
   /** Sum of every measured round-trip time (checks and consent checks), seconds. */
   readonly totalRoundTripTime: number;
@@ -62,23 +75,37 @@ export interface IceCandidatePairStats extends IceStatsBase {
   readonly currentRoundTripTime: number | undefined;
   /** Connectivity checks (and consent checks) sent / received, and their responses. */
   readonly requestsSent: number;
+  /** Connectivity and consent checks received on this pair. */
   readonly requestsReceived: number;
+  /** Binding success responses sent on this pair. */
   readonly responsesSent: number;
+  /** Authenticated Binding responses received on this pair. */
   readonly responsesReceived: number;
 }
 
 /** W3C `RTCIceCandidateStats`. */
 export interface IceCandidateStats extends IceStatsBase {
+  /** `'local-candidate'` or `'remote-candidate'`. */
   readonly type: 'local-candidate' | 'remote-candidate';
+  /** Id of the `transport` entry. */
   readonly transportId: string;
+  /** IP address (or `.local` name) of the candidate. */
   readonly address: string;
+  /** Port of the candidate. */
   readonly port: number;
+  /** Transport protocol. */
   readonly protocol: 'udp' | 'tcp';
+  /** `host`, `srflx`, `prflx` or `relay`. */
   readonly candidateType: CandidateType;
+  /** Candidate priority (RFC 8445 §5.1.2). */
   readonly priority: number;
+  /** Candidate foundation. */
   readonly foundation: string;
+  /** `raddr`: the base (srflx, prflx) or mapped address (relay). */
   readonly relatedAddress: string | undefined;
+  /** `rport`: the port of `relatedAddress`. */
   readonly relatedPort: number | undefined;
+  /** The ufrag of the generation the candidate belongs to. */
   readonly usernameFragment: string | undefined;
   /** Local server-reflexive and relayed candidates: the STUN/TURN URL they came from. */
   readonly url: string | undefined;
