@@ -21,7 +21,7 @@ import { InvalidArgumentError, InvalidStateError } from './errors.js';
 import { type IceCandidate, type IceCandidateInit, readRemoteCandidate } from './ice-candidate.js';
 import { LocalNamePublisher, RemoteNameResolver } from './mdns/agent-mdns.js';
 import { type IceAgentOptions, resolveOptions } from './options.js';
-import { type AgentStats, buildStats, createTransportCounters } from './stats.js';
+import { type AgentStats, buildStats, type CandidatePairStats, createTransportCounters } from './stats.js';
 import { buildStatsReport, type IceStatsReport } from './stats-report.js';
 import type { IceServerError } from './turn/server-error.js';
 
@@ -53,6 +53,21 @@ export class IceAgent {
   readonly connectionState$: Observable<ConnectionState>;
   /** The pair data flows over, whenever it changes; replays the current one. */
   readonly selectedPair$: Observable<SelectedPair>;
+  /**
+   * Every candidate pair of the current session (highest priority first) with
+   * its state, validity, nomination, selection and RTT, as the checks change
+   * them: one array per change, the current one on subscribe. After a
+   * restart, the new session's pairs. Completes on `stop()`. Free while
+   * nobody subscribes.
+   *
+   * @example
+   * ```ts
+   * agent.pairs$.subscribe((pairs) => {
+   *   for (const p of pairs) console.log(p.id, p.state, p.nominated ? 'nominated' : '', p.rtt ?? '');
+   * });
+   * ```
+   */
+  readonly pairs$: Observable<readonly CandidatePairStats[]>;
   /** Application datagrams from validated remote addresses (never STUN). Hot. */
   readonly data$: Observable<Uint8Array>;
   /** Role changes after a role conflict (RFC 8445 §7.3.1.1); replays the current role. */
@@ -113,6 +128,7 @@ export class IceAgent {
     this.gatheringState$ = streams.gatheringState.asObservable();
     this.connectionState$ = streams.connectionState.asObservable();
     this.selectedPair$ = streams.selected.pipe(filter((p): p is SelectedPair => p !== undefined));
+    this.pairs$ = this.driver.pairWatch.pairs$;
     this.data$ = streams.data.asObservable();
     this.role$ = streams.role.asObservable();
     this.interfaceChanges$ = streams.interfaceChanges.asObservable();

@@ -12,6 +12,7 @@ import type { CandidatePair, IceRole } from '../core/pair.js';
 import { type ConnectionState, IceSession, type SessionEvent } from '../core/session.js';
 import { TurnRelaySocket } from '../turn/relay-socket.js';
 import { type AgentContext, nowOf, type SelectedPair } from './context.js';
+import { PairWatch } from './pair-watch.js';
 import { RoundTripMeter } from './round-trips.js';
 
 /** Periodic work that rides along on the session timer (interface polls). */
@@ -45,6 +46,8 @@ export class SessionDriver {
   selectedPairChanges = 0;
   /** Send times of checks, for round-trip times. */
   readonly roundTrips = new RoundTripMeter();
+  /** The pairs of the current session, for `pairs$`. */
+  readonly pairWatch = new PairWatch(() => this.session);
   private timer: Subscription | undefined;
   private timerAt: number | undefined;
 
@@ -107,6 +110,7 @@ export class SessionDriver {
     if (this.context.stopped) return;
     this.flush(this.session);
     if (this.previous) this.flush(this.previous);
+    this.pairWatch.check(this.session);
     this.rearmTimer();
   }
 
@@ -117,6 +121,7 @@ export class SessionDriver {
     this.session.close();
     this.previous?.close();
     this.previous = undefined;
+    this.pairWatch.complete();
   }
 
   private createSession(localCredentials: IceCredentials, role: IceRole): IceSession {
