@@ -43,6 +43,12 @@ export class SessionDriver {
   previousGeneration = 0;
   /** How many times the pair data flows over changed (W3C `selectedCandidatePairChanges`). */
   selectedPairChanges = 0;
+  /**
+   * The peer is ICE-lite: the `remoteIceLite` option, or what signaling said
+   * last (`setRemoteCredentials(…, { iceLite })`); every new generation's
+   * session starts with it.
+   */
+  remoteIceLite: boolean;
   /** Send times of checks, for round-trip times. */
   readonly roundTrips = new RoundTripMeter();
   private timer: Subscription | undefined;
@@ -53,6 +59,7 @@ export class SessionDriver {
     private readonly tieBreaker: bigint,
     credentials: IceCredentials,
   ) {
+    this.remoteIceLite = context.options.remoteIceLite;
     this.session = this.createSession(credentials, context.options.role);
   }
 
@@ -76,6 +83,12 @@ export class SessionDriver {
     }
     this.session = this.createSession(credentials, this.context.streams.role.value);
     this.sessionGeneration = generation;
+  }
+
+  /** Signaling says whether the peer is ICE-lite: the current session and every later generation take it. */
+  setRemoteIceLite(remoteIceLite: boolean, now: number): void {
+    this.remoteIceLite = remoteIceLite;
+    this.session.setRemoteIceLite(remoteIceLite, now);
   }
 
   /**
@@ -137,7 +150,7 @@ export class SessionDriver {
         keepaliveInterval: o.keepaliveInterval,
         random: o.random,
       },
-      remoteIceLite: o.remoteIceLite,
+      remoteIceLite: this.remoteIceLite,
       lite: o.lite,
       liteTimeout: o.liteTimeout,
     });
