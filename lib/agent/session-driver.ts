@@ -44,6 +44,12 @@ export class SessionDriver {
   previousGeneration = 0;
   /** How many times the pair data flows over changed (W3C `selectedCandidatePairChanges`). */
   selectedPairChanges = 0;
+  /**
+   * The peer is ICE-lite: the `remoteIceLite` option, or what signaling said
+   * last (`setRemoteCredentials(…, { iceLite })`); every new generation's
+   * session starts with it.
+   */
+  remoteIceLite: boolean;
   /** Send times of checks, for round-trip times. */
   readonly roundTrips = new RoundTripMeter();
   /** The pairs of the current session, for `pairs$`. */
@@ -56,6 +62,7 @@ export class SessionDriver {
     private readonly tieBreaker: bigint,
     credentials: IceCredentials,
   ) {
+    this.remoteIceLite = context.options.remoteIceLite;
     this.session = this.createSession(credentials, context.options.role);
   }
 
@@ -79,6 +86,12 @@ export class SessionDriver {
     }
     this.session = this.createSession(credentials, this.context.streams.role.value);
     this.sessionGeneration = generation;
+  }
+
+  /** Signaling says whether the peer is ICE-lite: the current session and every later generation take it. */
+  setRemoteIceLite(remoteIceLite: boolean, now: number): void {
+    this.remoteIceLite = remoteIceLite;
+    this.session.setRemoteIceLite(remoteIceLite, now);
   }
 
   /**
@@ -142,7 +155,7 @@ export class SessionDriver {
         keepaliveInterval: o.keepaliveInterval,
         random: o.random,
       },
-      remoteIceLite: o.remoteIceLite,
+      remoteIceLite: this.remoteIceLite,
       lite: o.lite,
       liteTimeout: o.liteTimeout,
     });
