@@ -2,6 +2,7 @@ import { verifyIntegrity } from '../stun/message.js';
 import type { StunMessageView } from '../stun/types.js';
 import { transactionKey } from './check-messages.js';
 import type { Liveness } from './liveness.js';
+import { carriesUseCandidate } from './nomination.js';
 import { type CandidatePair, createPair, isOnPath } from './pair.js';
 import { localPeerReflexive } from './peer-reflexive.js';
 import { NominatingSession } from './session-nomination.js';
@@ -70,7 +71,16 @@ export abstract class CheckResponses extends NominatingSession {
     }
     if (tx.attempts === 1) pair.rtt = now - tx.firstSentAt;
     this.learnLocalPeerReflexive(pair, mapped.address, mapped.port);
-    // A late answer to an older check must not hide a newer one still queued or in flight.
+    // The path answered: a triggered re-check still queued for it is moot (RFC 8445 §7.3.1.4 re-queues a
+    // pair whose check is in progress when the peer's check arrives; if both sides keep doing that, their
+    // checks cross forever and starve the checklist), unless it carries the nomination. A late answer to
+    // an older check must not hide a newer one in flight, nor a queued nominating check.
+    if (
+      this.checklist.isQueued(pair) &&
+      !(this.role === 'controlling' && carriesUseCandidate(this.nomination, pair))
+    ) {
+      this.checklist.dequeue(pair);
+    }
     if (!this.transactions.hasCurrent(pair) && !this.checklist.isQueued(pair)) pair.state = 'succeeded';
     const valid = this.validPairFor(pair, mapped.address, mapped.port);
     valid.valid = true;

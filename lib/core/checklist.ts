@@ -82,6 +82,12 @@ export class Checklist {
     return true;
   }
 
+  /** Takes `pair` out of the triggered-check queue (its check is no longer needed). */
+  dequeue(pair: CandidatePair): void {
+    const index = this.triggered.indexOf(pair);
+    if (index >= 0) this.triggered.splice(index, 1);
+  }
+
   /** Whether `pair` waits in the triggered-check queue. */
   isQueued(pair: CandidatePair): boolean {
     return this.triggered.includes(pair);
