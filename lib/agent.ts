@@ -17,7 +17,7 @@ import {
   generateCredentials,
   type IceCredentials,
   type RemoteCredentialsOptions,
-  readRemoteIceLite,
+  readRemoteCredentialsOptions,
   validateCredentials,
 } from './core/credentials.js';
 import type { InterfaceChange } from './core/interfaces.js';
@@ -159,6 +159,15 @@ export class IceAgent {
     this.gathering.start();
   }
 
+  /**
+   * The ICE options to signal to the peer (SDP `a=ice-options`, RFC 8839
+   * §5.6): `trickle` always (candidates are trickled), and `renomination`
+   * when the option `renomination` is on.
+   */
+  getLocalIceOptions(): string[] {
+    return this.context.options.renomination ? ['trickle', 'renomination'] : ['trickle'];
+  }
+
   /** This agent's ufrag and pwd; they change only on `restart()`. */
   getLocalCredentials(): IceCredentials {
     return this.driver.session.localCredentials;
@@ -172,6 +181,9 @@ export class IceAgent {
    * `a=ice-lite`), for when that is learned from signaling rather than known
    * when the agent is built (option `remoteIceLite`): a controlled full agent
    * then becomes controlling (RFC 8445 §6.1.1), before any check goes out.
+   * `remote.iceOptions` are the peer's `a=ice-options` tokens: with
+   * `'renomination'` and this agent's `renomination` option, renomination is
+   * agreed (see the option).
    * @throws InvalidCredentialsError for a malformed ufrag or pwd,
    *   InvalidArgumentError for malformed `remote`, or `iceLite: true` given to
    *   a lite agent (two lite agents cannot connect); nothing is applied then.
@@ -179,7 +191,7 @@ export class IceAgent {
   setRemoteCredentials(ufrag: string, pwd: string, remote?: RemoteCredentialsOptions): void {
     this.assertRunning('setRemoteCredentials');
     const credentials = validateCredentials(ufrag, pwd);
-    const iceLite = readRemoteIceLite(remote);
+    const { iceLite, renomination } = readRemoteCredentialsOptions(remote);
     if (iceLite === true && this.context.options.lite) {
       throw new InvalidArgumentError(
         'the remote is ICE-lite and so is this agent: two ICE-lite agents cannot connect, one side must be a full agent (RFC 8445 §6.1.1)',
@@ -187,11 +199,14 @@ export class IceAgent {
     }
     const known = this.driver.session.remoteCredentials;
     const same = known?.ufrag === credentials.ufrag && known.pwd === credentials.pwd;
-    if (same && (iceLite === undefined || iceLite === this.driver.remoteIceLite)) return;
+    const liteKnown = iceLite === undefined || iceLite === this.driver.remoteIceLite;
+    const renominationKnown = renomination === undefined || renomination === this.driver.remoteRenomination;
+    if (same && liteKnown && renominationKnown) return;
     // New remote credentials mean the remote restarted ICE (RFC 8445 §9).
     if (known && !same) this.restart();
     // The role first: a full agent facing a lite peer controls before its first check.
     if (iceLite !== undefined) this.driver.setRemoteIceLite(iceLite, nowOf(this.context));
+    if (renomination !== undefined) this.driver.setRemoteRenomination(renomination, nowOf(this.context));
     if (same) {
       this.driver.drive();
       return;

@@ -26,6 +26,13 @@ export {
   DEFAULT_DISCONNECTED_TIMEOUT,
   DEFAULT_KEEPALIVE_INTERVAL,
 } from './core/liveness.js';
+export {
+  type NominationCandidate,
+  type NominationDecision,
+  type NominationInput,
+  type NominationPolicy,
+  regularNomination,
+} from './core/nomination-policy.js';
 export type { IceRole, PairState } from './core/pair.js';
 export {
   DEFAULT_RETRANSMISSION,

@@ -1,6 +1,7 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { DEFAULT_PAC_TIMEOUT } from './core/conclusion.js';
 import { DEFAULT_LITE_TIMEOUT } from './core/lite-liveness.js';
+import type { NominationPolicy } from './core/nomination-policy.js';
 import type { IceRole } from './core/pair.js';
 import { DEFAULT_RETRANSMISSION, type RetransmissionPolicy } from './core/retransmission.js';
 import { InvalidOptionError } from './errors.js';
@@ -68,6 +69,25 @@ export interface IceAgentOptions {
   readonly retransmission?: Partial<RetransmissionPolicy>;
   /** Controlling side: ms to wait for a better pair after the first valid one before nominating; default 200. */
   readonly nominationDelay?: number;
+  /**
+   * Controlling side: how a pair is nominated. `'regular'` (default, RFC 8445
+   * §8.1.1): the best valid pair once no better one can succeed or
+   * `nominationDelay` passed, with one USE-CANDIDATE check. `'aggressive'`
+   * (RFC 5245 §8.1.1.2, for peers that expect it): USE-CANDIDATE on every
+   * check, the highest-priority pair that succeeds is selected. Or a
+   * {@link NominationPolicy}: a pure function choosing the pair and when.
+   */
+  readonly nomination?: 'regular' | 'aggressive' | NominationPolicy;
+  /**
+   * Offer renomination (draft-thatcher-ice-renomination, as Chromium signals
+   * it with `a=ice-options:renomination`; see `getLocalIceOptions()`). It is
+   * used only when the peer offers it too (`setRemoteCredentials(…, {
+   * iceOptions: ['renomination'] })`): then a controlling agent may nominate
+   * another pair after the first (its nomination policy is asked again), each
+   * nominating check carries NOMINATION, and a controlled agent follows the
+   * highest. Default false: a nomination is final (RFC 8445 §8.1.1).
+   */
+  readonly renomination?: boolean;
   /**
    * Ms to wait, once every pair failed and the remote has not signaled
    * end-of-candidates, before declaring `failed`; default 10000. Never
@@ -170,6 +190,8 @@ export interface ResolvedOptions {
   readonly maxRemoteCandidates: number;
   readonly retransmission: RetransmissionPolicy;
   readonly nominationDelay: number;
+  readonly nomination: 'regular' | 'aggressive' | NominationPolicy;
+  readonly renomination: boolean;
   readonly candidateWait: number;
   readonly pacTimeout: number;
   readonly tieBreaker: bigint | undefined;
@@ -237,6 +259,8 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     maxRemoteCandidates: checkInteger('maxRemoteCandidates', options.maxRemoteCandidates ?? 100, 1, 1000),
     retransmission,
     nominationDelay: checkInteger('nominationDelay', options.nominationDelay ?? 200, 0, 60_000),
+    nomination: checkNomination(options.nomination),
+    renomination: checkBoolean('renomination', options.renomination),
     candidateWait: checkInteger('candidateWait', options.candidateWait ?? 10_000, 0, 600_000),
     pacTimeout: checkInteger('pacTimeout', options.pacTimeout ?? DEFAULT_PAC_TIMEOUT, 0, 600_000),
     tieBreaker: checkTieBreaker(options.tieBreaker),
@@ -425,5 +449,21 @@ function checkTieBreaker(value: bigint | undefined): bigint | undefined {
   if (typeof value !== 'bigint' || value < 0n || value >= 2n ** 64n) {
     throw new InvalidOptionError('tieBreaker must be a bigint from 0 to 2^64-1');
   }
+  return value;
+}
+
+function checkNomination(value: unknown): 'regular' | 'aggressive' | NominationPolicy {
+  if (value === undefined) return 'regular';
+  if (value === 'regular' || value === 'aggressive' || typeof value === 'function') {
+    return value as 'regular' | 'aggressive' | NominationPolicy;
+  }
+  throw new InvalidOptionError(
+    `nomination must be 'regular', 'aggressive' or a NominationPolicy function, got ${JSON.stringify(value)}`,
+  );
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new InvalidOptionError(`${name} must be a boolean`);
   return value;
 }

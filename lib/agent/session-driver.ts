@@ -50,6 +50,8 @@ export class SessionDriver {
    * session starts with it.
    */
   remoteIceLite: boolean;
+  /** The peer offered renomination, as signaling said last; every new generation's session starts with it. */
+  remoteRenomination = false;
   /** Send times of checks, for round-trip times. */
   readonly roundTrips = new RoundTripMeter();
   /** The pairs of the current session, for `pairs$`. */
@@ -86,6 +88,12 @@ export class SessionDriver {
     }
     this.session = this.createSession(credentials, this.context.streams.role.value);
     this.sessionGeneration = generation;
+  }
+
+  /** Signaling says whether the peer offers renomination: the current session and every later generation take it. */
+  setRemoteRenomination(offered: boolean, now: number): void {
+    this.remoteRenomination = offered;
+    this.session.setRemoteRenomination(offered, now);
   }
 
   /** Signaling says whether the peer is ICE-lite: the current session and every later generation take it. */
@@ -148,6 +156,8 @@ export class SessionDriver {
       maxRemoteCandidates: o.maxRemoteCandidates,
       retransmission: o.retransmission,
       nominationDelay: o.nominationDelay,
+      nomination: o.nomination,
+      renomination: o.renomination,
       candidateWait: o.candidateWait,
       pacTimeout: o.pacTimeout,
       liveness: {
@@ -156,6 +166,7 @@ export class SessionDriver {
         random: o.random,
       },
       remoteIceLite: this.remoteIceLite,
+      remoteRenomination: this.remoteRenomination,
       lite: o.lite,
       liteTimeout: o.liteTimeout,
     });

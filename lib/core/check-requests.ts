@@ -84,8 +84,13 @@ export abstract class CheckRequests extends CheckResponses {
       this.acceptAsLite(pair, request.useCandidate, now);
       return;
     }
-    const nominatedByPeer = request.useCandidate && this.role === 'controlled';
+    // With renomination agreed, NOMINATION nominates too (draft-thatcher-ice-renomination); the highest value wins.
+    const renominated = request.nomination !== undefined && this.renominationAgreed;
+    const nominatedByPeer = (request.useCandidate || renominated) && this.role === 'controlled';
     if (nominatedByPeer) pair.remoteNominated = true;
+    if (nominatedByPeer && renominated) {
+      pair.remoteNominationValue = Math.max(pair.remoteNominationValue ?? 0, request.nomination as number);
+    }
     // RFC 8445 §7.3.1.5: a nomination on a pair that already produced a valid pair takes effect now.
     const valid = pair.validPair?.valid ? pair.validPair : undefined;
     if (nominatedByPeer && valid) this.nominate(valid, now);

@@ -25,23 +25,48 @@ export interface RemoteCredentialsOptions {
    * changing the role.
    */
   readonly iceLite?: boolean;
+  /**
+   * The remote's ICE options (SDP `a=ice-options`, RFC 8839 §5.6), e.g.
+   * `['trickle', 'renomination']`. `renomination` agrees to renomination when
+   * this agent offers it too (option `renomination`). Omitted: what is known
+   * so far holds. Unknown options are ignored.
+   */
+  readonly iceOptions?: readonly string[];
 }
 
 /**
  * Checks the third argument of `setRemoteCredentials`: undefined, or an
- * object whose `iceLite` is a boolean or absent. Returns `iceLite`.
+ * object whose `iceLite` is a boolean or absent and whose `iceOptions` is an
+ * array of at most 32 strings of ice-chars (at most 64 each) or absent.
  * @internal
  */
-export function readRemoteIceLite(options: unknown): boolean | undefined {
-  if (options === undefined) return undefined;
+export function readRemoteCredentialsOptions(options: unknown): {
+  iceLite: boolean | undefined;
+  renomination: boolean | undefined;
+} {
+  if (options === undefined) return { iceLite: undefined, renomination: undefined };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidArgumentError('remote credentials options must be an object { iceLite?: boolean }');
+    throw new InvalidArgumentError(
+      'remote credentials options must be an object { iceLite?: boolean, iceOptions?: string[] }',
+    );
   }
-  const { iceLite } = options as { iceLite?: unknown };
+  const { iceLite, iceOptions } = options as { iceLite?: unknown; iceOptions?: unknown };
   if (iceLite !== undefined && typeof iceLite !== 'boolean') {
     throw new InvalidArgumentError(`iceLite must be a boolean, got ${typeof iceLite}`);
   }
-  return iceLite;
+  if (iceOptions === undefined) return { iceLite, renomination: undefined };
+  const valid =
+    Array.isArray(iceOptions) &&
+    iceOptions.length <= 32 &&
+    iceOptions.every(
+      (o) => typeof o === 'string' && o.length > 0 && o.length <= 64 && /^[A-Za-z0-9+/.-]+$/.test(o),
+    );
+  if (!valid) {
+    throw new InvalidArgumentError(
+      'iceOptions must be an array of at most 32 ice-option tokens (RFC 8839 §5.6)',
+    );
+  }
+  return { iceLite, renomination: (iceOptions as string[]).includes('renomination') };
 }
 
 // RFC 8839 §5.4: ice-char = ALPHA / DIGIT / "+" / "/".

@@ -1,6 +1,6 @@
 /**
- * Nomination (RFC 8445 §8.1.1) as one explicit value per session and plain
- * functions: which valid pair the controlling agent nominates, and when.
+ * Nomination (RFC 8445 §8.1.1) as one explicit value per session: which pair
+ * the controlling agent is nominating, and which one is selected.
  */
 import { type CandidatePair, checkedPairOf } from './pair.js';
 
@@ -15,37 +15,36 @@ import { type CandidatePair, checkedPairOf } from './pair.js';
  *   is chosen.
  * - `nominated`: `pair` is nominated and selected; checking is concluded
  *   (RFC 8445 §8.1.2).
+ * - `renominating` (controlling side, renomination agreed by both sides):
+ *   `selected` stays selected while a check carrying USE-CANDIDATE and a
+ *   higher NOMINATION value runs on `pair`; on success `pair` is selected,
+ *   on failure the nomination returns to `nominated(selected)`.
  */
 export type Nomination =
   | { readonly phase: 'none' }
   | { readonly phase: 'nominating'; readonly pair: CandidatePair }
-  | { readonly phase: 'nominated'; readonly pair: CandidatePair };
+  | { readonly phase: 'nominated'; readonly pair: CandidatePair }
+  | { readonly phase: 'renominating'; readonly pair: CandidatePair; readonly selected: CandidatePair };
 
 /** The `none` nomination. */
 export const NO_NOMINATION: Nomination = { phase: 'none' };
 
-/** Whether a check on `checked` carries USE-CANDIDATE under `nomination` (controlling side). */
-export function carriesUseCandidate(nomination: Nomination, checked: CandidatePair): boolean {
-  return nomination.phase === 'nominating' && checkedPairOf(nomination.pair) === checked;
+/** The pair data flows over under `nomination`, if any. */
+export function selectedPairOf(nomination: Nomination): CandidatePair | undefined {
+  if (nomination.phase === 'nominated') return nomination.pair;
+  if (nomination.phase === 'renominating') return nomination.selected;
+  return undefined;
 }
 
-/**
- * The pair to nominate now, or undefined to keep waiting: the best valid
- * pair, once no higher-priority pair can still succeed or `deadline` (first
- * valid pair + nomination delay) has passed. `pairs` are ordered by
- * descending priority. A full agent facing an ICE-lite peer decides the same
- * way: it never waits for checks from the peer, only for its own.
- */
-export function pairToNominate(
-  pairs: readonly CandidatePair[],
-  deadline: number | undefined,
-  now: number,
-): CandidatePair | undefined {
-  const best = pairs.find((p) => p.valid);
-  if (!best) return undefined;
-  const betterPending = pairs.some(
-    (p) => p.priority > best.priority && p.state !== 'failed' && !p.valid && p.generatedBy === undefined,
-  );
-  if (betterPending && deadline !== undefined && now < deadline) return undefined;
-  return best;
+/** The pair being nominated (a USE-CANDIDATE check queued or in flight), if any. */
+export function pairBeingNominated(nomination: Nomination): CandidatePair | undefined {
+  return nomination.phase === 'nominating' || nomination.phase === 'renominating'
+    ? nomination.pair
+    : undefined;
+}
+
+/** Whether a check on `checked` carries USE-CANDIDATE under `nomination` (controlling side, regular nomination). */
+export function carriesUseCandidate(nomination: Nomination, checked: CandidatePair): boolean {
+  const pair = pairBeingNominated(nomination);
+  return pair !== undefined && checkedPairOf(pair) === checked;
 }

@@ -18,7 +18,10 @@ import type { CheckTransaction } from './transactions.js';
  */
 export abstract class OutboundChecks extends SessionState {
   protected sendCheck(pair: CandidatePair, now: number): void {
-    const useCandidate = this.role === 'controlling' && carriesUseCandidate(this.nomination, pair);
+    // Aggressive nomination (RFC 5245 §8.1.1.2): every check of the controlling side nominates.
+    const useCandidate =
+      this.role === 'controlling' &&
+      (this.config.nomination === 'aggressive' || carriesUseCandidate(this.nomination, pair));
     const { transactionId, bytes } = this.buildCheck(pair, useCandidate);
     const active = this.checklist.pairs.filter(
       (p) => p.state === 'waiting' || p.state === 'in-progress',
@@ -53,6 +56,8 @@ export abstract class OutboundChecks extends SessionState {
       role: this.role,
       tieBreaker: this.config.tieBreaker,
       useCandidate,
+      // With renomination agreed, a nominating check says which nomination it is: the latest wins.
+      nomination: useCandidate && this.renominationAgreed ? this.nominationCount : undefined,
     });
   }
 

@@ -73,6 +73,8 @@ export interface CandidatePair {
    * first check.
    */
   plainCheckReceived: boolean;
+  /** Controlled side, renomination agreed: the highest NOMINATION value the peer sent on this path. */
+  remoteNominationValue?: number;
   /**
    * Set on a valid pair that was never checked itself: its local candidate is
    * the server- or peer-reflexive address a response revealed, and this is

@@ -1,6 +1,7 @@
 import { DEFAULT_LITE_TIMEOUT, LiteLiveness, type LiteLivenessConfig } from './lite-liveness.js';
 import { PairLiveness } from './liveness.js';
-import { NO_NOMINATION, pairToNominate } from './nomination.js';
+import { NO_NOMINATION } from './nomination.js';
+import { type NominationCandidate, regularNomination } from './nomination-policy.js';
 import { OutboundChecks } from './outbound-checks.js';
 import { type CandidatePair, checkedPairOf, type IceRole } from './pair.js';
 
@@ -25,11 +26,7 @@ export abstract class NominatingSession extends OutboundChecks {
   protected nominate(pair: CandidatePair, now: number): void {
     pair.nominated = true;
     const current = this.selectedPair;
-    // RFC 8445 §8.1.1: a controlling agent's nomination is final; only the controlled side follows later ones.
-    const replaces =
-      current === undefined ||
-      (current !== pair && this.role === 'controlled' && followsLaterNomination(current, pair));
-    if (!replaces) return;
+    if (current !== undefined && (current === pair || !this.replacesSelection(current, pair))) return;
     this.nomination = { phase: 'nominated', pair };
     this.liveness = this.config.lite
       ? new LiteLiveness(pair, this.liteLivenessConfig(), now)
@@ -40,44 +37,100 @@ export abstract class NominatingSession extends OutboundChecks {
     this.transactions.cancelPairs(cancelled, this.config.retransmission);
   }
 
-  /** Controlling side, no nomination yet: when to stop waiting for a better pair than the first valid one. */
+  /**
+   * Whether a nomination of `later` replaces the selected pair `current`.
+   * Controlling side: its nomination is final (RFC 8445 §8.1.1), except a
+   * renomination both sides agreed on, and under aggressive nomination the
+   * highest-priority nominated pair wins. Controlled side: see
+   * {@link followsLaterNomination}.
+   */
+  private replacesSelection(current: CandidatePair, later: CandidatePair): boolean {
+    if (this.role === 'controlled') return followsLaterNomination(current, later, this.renominationAgreed);
+    if (this.config.nomination === 'aggressive') return later.priority > current.priority;
+    const nomination = this.nomination;
+    return nomination.phase === 'renominating' && nomination.pair === later;
+  }
+
+  /** Controlling side: when the nomination policy asked to be asked again. */
   protected nominationDeadline(): number | undefined {
-    if (this.role !== 'controlling' || this.firstValidAt === undefined || this.nomination.phase !== 'none')
-      return undefined;
-    // Only a deadline while a valid pair waits for it: with none, there is nothing to nominate.
-    if (!this.checklist.pairs.some((p) => p.valid)) return undefined;
-    return this.firstValidAt + this.config.nominationDelay;
+    return this.role === 'controlling' ? this.policyAskAgainAt : undefined;
   }
 
   /**
-   * Regular nomination (RFC 8445 §8.1.1), controlling side: choose a valid
-   * pair, then keep a USE-CANDIDATE check queued or in flight on its checked
-   * pair until it succeeds; if the pair stops being valid, choose again.
+   * Controlling side (RFC 8445 §8.1.1): keep the USE-CANDIDATE check of the
+   * pair being nominated queued or in flight on its checked pair; when that
+   * pair stops being valid, give it up; otherwise ask the nomination policy
+   * (while nothing is nominated, and after a nomination only when both sides
+   * agreed on renomination).
    */
   protected considerNomination(now: number): void {
-    if (this.role !== 'controlling') return;
+    this.policyAskAgainAt = undefined;
+    if (this.role !== 'controlling' || this.config.nomination === 'aggressive') return;
     const nomination = this.nomination;
-    if (nomination.phase === 'nominated') return;
-    if (nomination.phase === 'nominating') {
+    if (nomination.phase === 'nominating' || nomination.phase === 'renominating') {
       if (nomination.pair.valid) {
         const checked = checkedPairOf(nomination.pair);
         if (!this.transactions.isNominating(checked) && !this.checklist.isQueued(checked)) {
-          this.checklist.enqueueTriggered(checked);
+          this.checklist.enqueueTriggered(checked, nomination.phase === 'renominating');
         }
         return;
       }
-      this.nomination = NO_NOMINATION; // its check failed: the path died
+      // Its check failed: the path died. A renomination falls back to the pair still selected.
+      this.nomination =
+        nomination.phase === 'renominating'
+          ? { phase: 'nominated', pair: nomination.selected }
+          : NO_NOMINATION;
     }
-    const chosen = pairToNominate(this.checklist.pairs, this.nominationDeadline(), now);
+    const current = this.nomination;
+    if (current.phase === 'nominated' && !this.renominationAgreed) return;
+    const chosen = this.askNominationPolicy(now, current.phase === 'nominated' ? current.pair : undefined);
     if (!chosen) return;
+    this.nominationCount++;
+    if (current.phase === 'nominated') {
+      this.nomination = { phase: 'renominating', pair: chosen, selected: current.pair };
+      this.checklist.enqueueTriggered(checkedPairOf(chosen), true);
+      return;
+    }
     this.nomination = { phase: 'nominating', pair: chosen };
     this.checklist.enqueueTriggered(checkedPairOf(chosen));
+  }
+
+  /** Asks the policy; returns the valid pair it nominates (other than `selected`), remembering when to ask again. */
+  private askNominationPolicy(now: number, selected: CandidatePair | undefined): CandidatePair | undefined {
+    if (this.firstValidAt === undefined) return undefined;
+    const valid = this.checklist.pairs.filter((p) => p.valid);
+    const best = valid[0];
+    if (best === undefined) return undefined;
+    const policy = typeof this.config.nomination === 'function' ? this.config.nomination : regularNomination;
+    const decision = policy({
+      now,
+      valid: valid.map(nominationCandidate),
+      betterPending: this.checklist.pairs.some(
+        (p) => p.priority > best.priority && p.state !== 'failed' && !p.valid && p.generatedBy === undefined,
+      ),
+      firstValidAt: this.firstValidAt,
+      nominationDelay: this.config.nominationDelay,
+      selected: selected && nominationCandidate(selected),
+    });
+    if (decision === undefined) return undefined;
+    if ('askAgainAt' in decision) {
+      // Never a timer in the past: a policy that keeps answering "now" is asked again 1 ms later at the earliest.
+      this.policyAskAgainAt = Math.max(decision.askAgainAt, now + 1);
+      return undefined;
+    }
+    const chosen = valid.find((p) => p.id === decision.nominate);
+    if (chosen === undefined || chosen === selected) return undefined;
+    return chosen;
   }
 
   protected setRole(role: IceRole): void {
     this.role = role;
     this.checklist.recomputePriorities(role);
-    if (this.nomination.phase === 'nominating') this.nomination = NO_NOMINATION; // only a controlling agent nominates
+    // Only a controlling agent nominates.
+    const nomination = this.nomination;
+    if (nomination.phase === 'nominating') this.nomination = NO_NOMINATION;
+    if (nomination.phase === 'renominating')
+      this.nomination = { phase: 'nominated', pair: nomination.selected };
     this.events.push({ type: 'role', role });
   }
 
@@ -92,6 +145,8 @@ export abstract class NominatingSession extends OutboundChecks {
 /**
  * Whether a nomination from the peer on `later` replaces the selected pair
  * `current` (both sides must end on the same pair):
+ * - with renomination agreed, a NOMINATION value above the selected pair's
+ *   wins, whatever the priorities;
  * - a peer that nominates aggressively (USE-CANDIDATE on its first check on
  *   the pair) selects the highest-priority nominated pair, so a later
  *   nomination wins only with a higher priority;
@@ -100,6 +155,29 @@ export abstract class NominatingSession extends OutboundChecks {
  *   check on the first one failed on its side (its answers were lost), so it
  *   uses the latest: follow it.
  */
-export function followsLaterNomination(current: CandidatePair, later: CandidatePair): boolean {
+export function followsLaterNomination(
+  current: CandidatePair,
+  later: CandidatePair,
+  renomination = false,
+): boolean {
+  // With renomination agreed, the highest NOMINATION value wins (draft-thatcher-ice-renomination).
+  const value = checkedPairOf(later).remoteNominationValue;
+  if (renomination && value !== undefined)
+    return value > (checkedPairOf(current).remoteNominationValue ?? -1);
   return later.priority > current.priority || checkedPairOf(later).plainCheckReceived;
+}
+
+/** What a nomination policy sees of a valid pair. */
+function nominationCandidate(pair: CandidatePair): NominationCandidate {
+  const checked = checkedPairOf(pair);
+  return {
+    id: pair.id,
+    local: pair.local.candidate,
+    remote: pair.remote,
+    priority: pair.priority,
+    rtt: checked.rtt,
+    checksSent: checked.counters.requestsSent,
+    checksAnswered: checked.counters.responsesReceived,
+    validatedAt: checked.validatedAt ?? 0,
+  };
 }

@@ -6,7 +6,7 @@ import { Checklist } from './checklist.js';
 import { type ConclusionFacts, DEFAULT_PAC_TIMEOUT } from './conclusion.js';
 import type { IceCredentials } from './credentials.js';
 import { type Liveness, type LivenessConfig, resolveLivenessConfig } from './liveness.js';
-import { NO_NOMINATION, type Nomination } from './nomination.js';
+import { NO_NOMINATION, type Nomination, selectedPairOf } from './nomination.js';
 import type { CandidatePair, IceRole, LocalCandidate } from './pair.js';
 import { createSessionCounters, type SessionCounters } from './session-counters.js';
 import type {
@@ -50,6 +50,12 @@ export abstract class SessionState {
    * learned later from signaling ({@link IceSession.setRemoteIceLite}).
    */
   remoteIceLite: boolean;
+  /**
+   * The peer announced renomination support (`a=ice-options:renomination`,
+   * draft-thatcher-ice-renomination); it takes effect only when this session
+   * offers it too ({@link renominationAgreed}).
+   */
+  remoteRenomination: boolean;
 
   protected readonly localKey: KeyObject;
   protected remoteKey: KeyObject | undefined;
@@ -62,6 +68,10 @@ export abstract class SessionState {
   protected reachedCompleted = false;
   protected lastCheckAt: number | undefined;
   protected firstValidAt: number | undefined;
+  /** Controlling side: when the nomination policy wants to be asked again (scheduler clock). */
+  protected policyAskAgainAt: number | undefined;
+  /** Controlling side: nominations started so far, the NOMINATION value of the latest (renomination). */
+  protected nominationCount = 0;
   protected pacStartedAt: number | undefined;
   protected hopelessSince: number | undefined;
   protected nextPairId = 1;
@@ -70,6 +80,7 @@ export abstract class SessionState {
   constructor(protected readonly config: SessionConfig) {
     this.role = config.role;
     this.remoteIceLite = config.remoteIceLite === true;
+    this.remoteRenomination = config.remoteRenomination === true;
     this.localKey = shortTermKey(config.localCredentials.pwd);
     this.checklist = new Checklist(config.checklistLimit);
     this.livenessConfig = resolveLivenessConfig(config.liveness, config.retransmission);
@@ -80,9 +91,14 @@ export abstract class SessionState {
     return this.config.localCredentials;
   }
 
+  /** Both sides offered renomination: the controlling side may nominate again, the controlled side follows the highest NOMINATION. */
+  get renominationAgreed(): boolean {
+    return this.config.renomination === true && this.remoteRenomination;
+  }
+
   /** The nominated pair data flows over, once there is one. */
   get selectedPair(): CandidatePair | undefined {
-    return this.nomination.phase === 'nominated' ? this.nomination.pair : undefined;
+    return selectedPairOf(this.nomination);
   }
 
   /** Application data may go out: a pair is selected and the session has not failed (consent holds). */

@@ -6,6 +6,7 @@ import type { Candidate } from '../candidate-types.js';
 import type { DEFAULT_PAC_TIMEOUT } from './conclusion.js';
 import type { IceCredentials } from './credentials.js';
 import type { LivenessConfig } from './liveness.js';
+import type { NominationPolicy } from './nomination-policy.js';
 import type { CandidatePair, IceRole } from './pair.js';
 import type { RetransmissionPolicy } from './retransmission.js';
 
@@ -39,6 +40,17 @@ export interface SessionConfig {
   readonly retransmission: RetransmissionPolicy;
   /** Controlling side: how long to wait for a better pair after the first valid one before nominating. */
   readonly nominationDelay: number;
+  /**
+   * Controlling side: which pair to nominate and when. Default `'regular'`
+   * ({@link regularNomination}); `'aggressive'` puts USE-CANDIDATE on every
+   * check (RFC 5245 §8.1.1.2) and selects the highest-priority pair that
+   * succeeded.
+   */
+  readonly nomination?: 'regular' | 'aggressive' | NominationPolicy;
+  /** This session offers renomination (draft-thatcher-ice-renomination); the peer must offer it too. */
+  readonly renomination?: boolean;
+  /** The peer offered renomination (its `a=ice-options`); see {@link IceSession.setRemoteRenomination}. */
+  readonly remoteRenomination?: boolean;
   /**
    * How long the agent waits, once every pair failed (or none could be
    * formed), for more remote candidates or peer-reflexive checks before it

@@ -64,8 +64,10 @@ export class IceSession extends CheckRequests {
     this.localCandidates.splice(0, this.localCandidates.length, ...kept);
     const removed = new Set(this.checklist.removeSocket(socketId));
     this.transactions.removePairs(removed);
-    if (this.nomination.phase === 'nominating' && removed.has(this.nomination.pair)) {
-      this.nomination = NO_NOMINATION;
+    const nominating = this.nomination;
+    if (nominating.phase === 'nominating' && removed.has(nominating.pair)) this.nomination = NO_NOMINATION;
+    if (nominating.phase === 'renominating' && removed.has(nominating.pair)) {
+      this.nomination = { phase: 'nominated', pair: nominating.selected };
     }
     const lost = this.selectedPair !== undefined && this.selectedPair.local.socketId === socketId;
     if (lost) this.fail('local-address');
@@ -125,6 +127,19 @@ export class IceSession extends CheckRequests {
   setRemoteIceLite(remoteIceLite: boolean, now: number): void {
     this.remoteIceLite = remoteIceLite;
     if (remoteIceLite && !this.config.lite && this.role === 'controlled') this.setRole('controlling');
+    this.update(now);
+  }
+
+  /**
+   * Whether the peer offers renomination (`a=ice-options:renomination`,
+   * draft-thatcher-ice-renomination), as signaling reports it. With this
+   * session's own `renomination` it is agreed: the controlling side may
+   * nominate again (its policy is asked after a nomination too), every
+   * nominating check carries NOMINATION, and the controlled side selects the
+   * pair with the highest NOMINATION value.
+   */
+  setRemoteRenomination(offered: boolean, now: number): void {
+    this.remoteRenomination = offered;
     this.update(now);
   }
 

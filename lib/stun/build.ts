@@ -24,7 +24,7 @@ const A = stun.constants;
 export type StunAttributeSpec =
   | { readonly kind: 'username' | 'realm' | 'nonce' | 'software'; readonly value: string }
   | {
-      readonly kind: 'priority' | 'lifetime' | 'channelNumber' | 'requestedTransport';
+      readonly kind: 'priority' | 'lifetime' | 'channelNumber' | 'requestedTransport' | 'nomination';
       readonly value: number;
     }
   | { readonly kind: 'iceControlling' | 'iceControlled'; readonly value: bigint }
@@ -70,6 +70,7 @@ const ATTRIBUTE_TYPES: Record<StunAttributeSpec['kind'], number> = {
   iceControlling: A.STUN_ATTR_ICE_CONTROLLING,
   iceControlled: A.STUN_ATTR_ICE_CONTROLLED,
   useCandidate: A.STUN_ATTR_USE_CANDIDATE,
+  nomination: A.STUN_ATTR_NOMINATION,
   dontFragment: A.STUN_ATTR_DONT_FRAGMENT,
   xorMappedAddress: A.STUN_ATTR_XOR_MAPPED_ADDRESS,
   xorPeerAddress: A.STUN_ATTR_XOR_PEER_ADDRESS,
@@ -110,8 +111,9 @@ export function buildStunMessage(o: StunMessageSpec): Buffer {
 /**
  * An ICE connectivity check (RFC 8445 §7.1.1): Binding request with USERNAME
  * (`remoteUfrag:localUfrag`), PRIORITY, ICE-CONTROLLING or ICE-CONTROLLED,
- * USE-CANDIDATE when nominating, MESSAGE-INTEGRITY under the remote password's
- * key, FINGERPRINT.
+ * USE-CANDIDATE when nominating, NOMINATION (the renomination counter, when
+ * both sides agreed on renomination), MESSAGE-INTEGRITY under the remote
+ * password's key, FINGERPRINT.
  */
 export function buildBindingRequest(o: {
   transactionId?: Uint8Array;
@@ -121,6 +123,8 @@ export function buildBindingRequest(o: {
   role: 'controlling' | 'controlled';
   tieBreaker: bigint;
   useCandidate?: boolean;
+  /** NOMINATION value (draft-thatcher-ice-renomination): the controlling side's nomination counter. */
+  nomination?: number;
 }): BuiltRequest {
   const transactionId = o.transactionId ?? newTransactionId();
   const attributes: StunAttributeSpec[] = [
@@ -129,6 +133,7 @@ export function buildBindingRequest(o: {
     { kind: o.role === 'controlling' ? 'iceControlling' : 'iceControlled', value: o.tieBreaker },
   ];
   if (o.useCandidate === true) attributes.push({ kind: 'useCandidate' });
+  if (o.nomination !== undefined) attributes.push({ kind: 'nomination', value: o.nomination });
   const bytes = buildStunMessage({
     method: StunMethod.Binding,
     cls: 'request',
@@ -241,6 +246,7 @@ function addAttribute(message: StunRequest, a: StunAttributeSpec): StunAttribute
       return message.addAttribute(type, utf8(shortText(a.value, a.kind), a.kind, 763));
     case 'priority':
     case 'lifetime':
+    case 'nomination':
       return message.addAttribute(type, integer(a.value, a.kind, 0, 0xffffffff));
     case 'channelNumber':
       // stun only knows CHANNEL-NUMBER as a 32-bit value: number in the top 16 bits, RFFU zero.

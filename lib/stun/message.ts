@@ -144,6 +144,9 @@ function readAttribute(
       if (length !== 0) throw MALFORMED;
       view.useCandidate = true;
       return;
+    case A.STUN_ATTR_NOMINATION:
+      view.nomination = uint32(attribute, length);
+      return;
     case A.STUN_ATTR_ICE_CONTROLLING:
       view.iceControlling = tieBreaker(attribute, length);
       return;

@@ -33,6 +33,8 @@ export interface StunMessageView {
   readonly username?: string;
   readonly priority?: number;
   readonly useCandidate: boolean;
+  /** NOMINATION (0xC001, draft-thatcher-ice-renomination): the controlling side's nomination counter. */
+  readonly nomination?: number;
   /** ICE-CONTROLLING tie-breaker. */
   readonly iceControlling?: bigint;
   /** ICE-CONTROLLED tie-breaker. */
