@@ -158,6 +158,7 @@ export class SessionDriver {
       nominationDelay: o.nominationDelay,
       nomination: o.nomination,
       renomination: o.renomination,
+      failover: o.failover,
       candidateWait: o.candidateWait,
       pacTimeout: o.pacTimeout,
       liveness: {

@@ -76,6 +76,7 @@ export abstract class CheckRequests extends CheckResponses {
       pair = created;
     }
     pair.remoteAuthenticated = true;
+    pair.lastCheckReceivedAt = now;
     if (!request.useCandidate) pair.plainCheckReceived = true;
     pair.counters.requestsReceived++;
     pair.counters.responsesSent++;

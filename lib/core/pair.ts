@@ -86,6 +86,8 @@ export interface CandidatePair {
   validPair?: CandidatePair;
   /** When a check on this pair last succeeded (scheduler clock): the path answered at least once. */
   validatedAt?: number;
+  /** When the peer's last authenticated check on this path arrived (scheduler clock). */
+  lastCheckReceivedAt?: number;
   /** The peer proved it knows our password on this path (authenticated request received). */
   remoteAuthenticated: boolean;
   /** Last measured round-trip time in ms. */

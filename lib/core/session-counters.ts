@@ -41,6 +41,8 @@ export interface SessionCounters {
   nonSymmetricResponses: number;
   /** Requests answered with 487 Role Conflict. */
   roleConflicts: number;
+  /** Option `failover`: times the selected path went silent and the backup pair was renominated. */
+  failovers: number;
   /** Remote candidates ignored: not UDP, or not an IP address (e.g. unresolved mDNS). */
   unsupportedRemoteCandidates: number;
   /** Peer-reflexive candidates not learned because the remote-candidate table was full. */
@@ -69,6 +71,7 @@ export function createSessionCounters(): SessionCounters {
     unmatchedPackets: 0,
     nonSymmetricResponses: 0,
     roleConflicts: 0,
+    failovers: 0,
     unsupportedRemoteCandidates: 0,
     droppedPeerReflexive: 0,
   };

@@ -1,3 +1,4 @@
+import { FailoverWatch } from './failover.js';
 import { DEFAULT_LITE_TIMEOUT, LiteLiveness, type LiteLivenessConfig } from './lite-liveness.js';
 import { PairLiveness } from './liveness.js';
 import { NO_NOMINATION } from './nomination.js';
@@ -83,6 +84,7 @@ export abstract class NominatingSession extends OutboundChecks {
     }
     const current = this.nomination;
     if (current.phase === 'nominated' && !this.renominationAgreed) return;
+    if (current.phase === 'nominated' && this.considerFailover(current.pair, now)) return;
     const chosen = this.askNominationPolicy(now, current.phase === 'nominated' ? current.pair : undefined);
     if (!chosen) return;
     this.nominationCount++;
@@ -93,6 +95,42 @@ export abstract class NominatingSession extends OutboundChecks {
     }
     this.nomination = { phase: 'nominating', pair: chosen };
     this.checklist.enqueueTriggered(checkedPairOf(chosen));
+  }
+
+  /**
+   * Failover (option `failover`, renomination agreed): probes a quiet
+   * selected path, keeps the backup warm, and renominates the backup when the
+   * selected path stays silent. Returns true when it started a renomination.
+   */
+  private considerFailover(selected: CandidatePair, now: number): boolean {
+    if (!this.config.failover) return false;
+    if (this.failover?.selected !== selected) this.failover = { selected, watch: new FailoverWatch(now) };
+    const heardAt =
+      this.liveness instanceof PairLiveness ? this.liveness.lastResponseAt : Number.NEGATIVE_INFINITY;
+    for (const action of this.failover.watch.due(selected, this.checklist.pairs, heardAt, now)) {
+      const checked = checkedPairOf(action.kind === 'switch' ? action.to : action.pair);
+      if (action.kind !== 'switch') {
+        if (!this.transactions.hasCurrent(checked)) this.checklist.enqueueTriggered(checked, true);
+        continue;
+      }
+      this.counters.failovers++;
+      this.failPair(checkedPairOf(selected)); // silent: not a backup candidate until it answers again
+      this.nominationCount++;
+      this.nomination = { phase: 'renominating', pair: action.to, selected };
+      this.checklist.enqueueTriggered(checked, true);
+      return true;
+    }
+    return false;
+  }
+
+  /** When failover next needs the timer, if it is active. */
+  protected failoverDeadline(): number | undefined {
+    const failover = this.failover;
+    return failover !== undefined &&
+      failover.selected === this.selectedPair &&
+      this.nomination.phase === 'nominated'
+      ? failover.watch.nextDeadline()
+      : undefined;
   }
 
   /** Asks the policy; returns the valid pair it nominates (other than `selected`), remembering when to ask again. */

@@ -5,6 +5,7 @@ import { AnsweredRequests } from './answered-requests.js';
 import { Checklist } from './checklist.js';
 import { type ConclusionFacts, DEFAULT_PAC_TIMEOUT } from './conclusion.js';
 import type { IceCredentials } from './credentials.js';
+import type { FailoverWatch } from './failover.js';
 import { type Liveness, type LivenessConfig, resolveLivenessConfig } from './liveness.js';
 import { NO_NOMINATION, type Nomination, selectedPairOf } from './nomination.js';
 import type { CandidatePair, IceRole, LocalCandidate } from './pair.js';
@@ -72,6 +73,8 @@ export abstract class SessionState {
   protected policyAskAgainAt: number | undefined;
   /** Controlling side: nominations started so far, the NOMINATION value of the latest (renomination). */
   protected nominationCount = 0;
+  /** Option `failover`: the selected pair it watches and its state. */
+  protected failover: { readonly selected: CandidatePair; readonly watch: FailoverWatch } | undefined;
   protected pacStartedAt: number | undefined;
   protected hopelessSince: number | undefined;
   protected nextPairId = 1;

@@ -49,6 +49,11 @@ export interface SessionConfig {
   readonly nomination?: 'regular' | 'aggressive' | NominationPolicy;
   /** This session offers renomination (draft-thatcher-ice-renomination); the peer must offer it too. */
   readonly renomination?: boolean;
+  /**
+   * Controlling side, renomination agreed: keep a backup pair warm and
+   * renominate it when the selected path goes silent (see lib/core/failover.ts).
+   */
+  readonly failover?: boolean;
   /** The peer offered renomination (its `a=ice-options`); see {@link IceSession.setRemoteRenomination}. */
   readonly remoteRenomination?: boolean;
   /**

@@ -203,6 +203,7 @@ export class IceSession extends CheckRequests {
     let next = this.nextCheckAt(now);
     next = earliest(next, this.transactions.nextDeadline());
     next = earliest(next, this.nominationDeadline());
+    next = earliest(next, this.failoverDeadline());
     next = earliest(next, failureDeadline(this.facts()));
     next = earliest(next, this.liveness?.nextDeadline(now, this.lastDataSentAt));
     return next;
