@@ -7,8 +7,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { StunAttribute, StunRequest } from 'stun';
-import stun from 'stun';
+import type { StunAttribute, StunRequest } from '@msimerson/stun';
+import stun from '@msimerson/stun';
 import { InvalidArgumentError } from '../errors.js';
 import { asBuffer } from './raw.js';
 import { type StunAddress, type StunClass, StunMethod } from './types.js';
