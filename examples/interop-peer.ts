@@ -13,9 +13,19 @@
  *   every ping and counts the distinct ones. Anything else is reported as `rx-other` (≤ 5);
  * - **shutdown**: stdin EOF, SIGTERM or SIGINT → `agent.stop()` and exit.
  *
+ * ICE-lite (RFC 8445 §2.5): `--lite` builds a lite agent (`lite: true`, controlled, host
+ * candidates only) and announces `"lite": true` in the credentials line. A full peer whose
+ * remote announces `"lite": true` passes `{ iceLite: true }` to `setRemoteCredentials`: it
+ * controls (even if `--role` said controlled) and pings. A lite peer told that its remote is
+ * lite too reports `error` (two lite agents cannot connect).
+ *
+ * Exit codes: 3 = mode unsupported (`--tcp`: no ICE-TCP yet; before the credentials line, the
+ * reason on stderr), 2 = usage error (`--lite` with `--role controlling` or `--relay-only`).
+ *
  * stdout carries protocol lines only; logs go to stderr. Usage (see PROTOCOL.md):
  * `tsx examples/interop-peer.ts --role controlling|controlled [--stun H:P]
- *  [--turn H:P --turn-user U --turn-pass P] [--relay-only] [--count N] [--host-ip ADDR]`
+ *  [--turn H:P --turn-user U --turn-pass P] [--relay-only] [--lite] [--tcp] [--count N]
+ *  [--host-ip ADDR]`
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -47,7 +57,7 @@ import {
 
 type Line = Record<string, unknown> & { type: string };
 type Signal =
-  | { type: 'credentials'; ufrag: string; pwd: string }
+  | { type: 'credentials'; ufrag: string; pwd: string; lite?: unknown }
   | { type: 'candidate'; candidate: string }
   | { type: 'end-of-candidates' };
 
@@ -56,6 +66,11 @@ const log = (message: string): void => void process.stderr.write(`[rx-ice peer] 
 function fatal(message: string, code = 1): never {
   out({ type: 'error', message });
   process.exit(code);
+}
+/** PROTOCOL.md: a mode this peer cannot do exits 3 before the credentials line, the reason on stderr. */
+function unsupported(reason: string): never {
+  log(`unsupported: ${reason}`);
+  process.exit(3);
 }
 
 // ---- command line -------------------------------------------------------------------------------
@@ -68,6 +83,8 @@ const { values: opt } = parseArgs({
     'turn-user': { type: 'string' },
     'turn-pass': { type: 'string' },
     'relay-only': { type: 'boolean' },
+    lite: { type: 'boolean' },
+    tcp: { type: 'boolean' },
     count: { type: 'string' },
     'host-ip': { type: 'string' },
   },
@@ -79,6 +96,11 @@ const N = Number(str(opt.count) ?? 20);
 if (!Number.isInteger(N) || N < 1) fatal(`bad --count ${String(opt.count)}`, 2);
 const hostIp = str(opt['host-ip']) ?? process.env.ICE_HOST_IP ?? '127.0.0.1';
 const relayOnly = opt['relay-only'] === true;
+const lite = opt.lite === true;
+if (lite && role !== 'controlled')
+  fatal('--lite needs --role controlled: an ICE-lite agent is always controlled (RFC 8445 §6.1.1)', 2);
+if (lite && relayOnly)
+  fatal('--lite cannot be combined with --relay-only: a lite agent has host candidates only', 2);
 /** `HOST:PORT` → URI host:port, bracketing a bare IPv6 host. */
 const uriHostPort = (hp: string): string => {
   const i = hp.lastIndexOf(':');
@@ -87,8 +109,9 @@ const uriHostPort = (hp: string): string => {
 };
 const [stun, turn] = [str(opt.stun), str(opt.turn)];
 const iceServers: { urls: string; username?: string; credential?: string }[] = [];
-if (stun) iceServers.push({ urls: `stun:${uriHostPort(stun)}` });
-if (turn) {
+if (lite && (stun || turn)) log('--lite: ignoring --stun/--turn (a lite agent gathers host candidates only)');
+if (stun && !lite) iceServers.push({ urls: `stun:${uriHostPort(stun)}` });
+if (turn && !lite) {
   const [username, credential] = [str(opt['turn-user']) ?? '', str(opt['turn-pass']) ?? ''];
   iceServers.push({ urls: `turn:${uriHostPort(turn)}?transport=udp`, username, credential });
 }
@@ -96,11 +119,13 @@ if (turn) {
 // ---- the agent ----------------------------------------------------------------------------------
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 out({ type: 'hello', impl: 'rx-ice', version, data: true });
+if (opt.tcp === true) unsupported('--tcp: rx-ice has no ICE-TCP (RFC 6544) yet, UDP only');
 
 let agent: IceAgent;
 try {
   agent = new IceAgent({
     role,
+    lite,
     ipFilter: (address) => address === hostIp,
     iceServers,
     iceTransportPolicy: relayOnly ? 'relay' : 'all',
@@ -109,7 +134,9 @@ try {
 } catch (err) {
   fatal(`cannot create the agent: ${String(err)}`);
 }
-out({ type: 'credentials', ...agent.getLocalCredentials() });
+out({ type: 'credentials', ...agent.getLocalCredentials(), ...(lite ? { lite: true } : {}) });
+/** The role the agent has now: a full peer facing a lite remote becomes controlling. It decides who pings. */
+let currentRole: 'controlling' | 'controlled' = role;
 
 const send = (text: string): void => {
   try {
@@ -146,7 +173,24 @@ const signals$ = stdinLines$.pipe(
 const remoteCredentials$ = signals$.pipe(
   filter((s): s is Extract<Signal, { type: 'credentials' }> => s.type === 'credentials'),
   take(1),
-  tap(({ ufrag, pwd }) => agent.setRemoteCredentials(ufrag, pwd)),
+  tap(({ ufrag, pwd, lite: remoteLite }) => {
+    const iceLite = remoteLite === true;
+    if (iceLite) {
+      log(
+        lite
+          ? 'remote is ICE-lite too: two lite agents cannot connect'
+          : currentRole === 'controlled'
+            ? 'remote is ICE-lite: taking the controlling role (RFC 8445 §6.1.1), although --role said controlled'
+            : 'remote is ICE-lite; we are the controlling full agent',
+      );
+    }
+    try {
+      agent.setRemoteCredentials(ufrag, pwd, iceLite ? { iceLite } : undefined);
+    } catch (err) {
+      if (!(err instanceof IceError)) throw err;
+      fatal(`remote credentials refused (${err.code}): ${err.message}`);
+    }
+  }),
   shareReplay(1),
 );
 const addRemoteCandidate = (candidate: string): void => {
@@ -194,14 +238,21 @@ const stateLines$ = connectionState$.pipe(
   filter((s) => s === 'checking' || s === 'connected' || s === 'completed' || s === 'failed'),
   map((state): Line => ({ type: 'state', state })),
 );
+const roleChanges$ = agent.role$.pipe(
+  tap((r) => {
+    if (r !== currentRole) log(`role ${currentRole} → ${r}`);
+    currentRole = r;
+  }),
+  ignoreElements(),
+);
 const selectedLines$ = agent.selectedPair$.pipe(
   map(({ local, remote }): Line => ({ type: 'selected', local: toLine(local), remote: toLine(remote) })),
 );
 
-// ---- data test ----------------------------------------------------------------------------------
-const want = role === 'controlling' ? 'pong' : 'ping';
+// ---- data test (the controlling side pings: the role the agent has, not only --role) ---------
 const datagrams$ = agent.data$.pipe(
   map((bytes) => {
+    const want = currentRole === 'controlling' ? 'pong' : 'ping';
     const m = /^(ping|pong) (\d+)$/.exec(Buffer.from(bytes).toString('latin1'));
     const n = Number(m?.[2]);
     return { bytes, n: m?.[1] === want && n >= 1 && n <= N ? n : undefined };
@@ -242,22 +293,22 @@ const connected$ = connectionState$.pipe(
   filter((s) => s === 'connected' || s === 'completed'),
   take(1),
 );
-const dataTest$ =
-  role === 'controlling'
-    ? // once connected: ping 1..N now and every 500 ms whatever is still missing, until all pongs are in
-      connected$.pipe(
-        switchMap(() => interval(500).pipe(startWith(-1))),
-        withLatestFrom(received$),
-        mergeMap(([, got]) => Array.from({ length: N }, (_, i) => i + 1).filter((i) => !got.has(i))),
-        tap((i) => send(`ping ${i}`)),
-        takeUntil(doneLine$),
-        ignoreElements(),
-      )
-    : // answer every ping, duplicates and after `done` included
-      expected$.pipe(
-        tap((i) => send(`pong ${i}`)),
-        ignoreElements(),
-      );
+const dataTest$ = merge(
+  // controlling, once connected: ping 1..N now and every 500 ms whatever is still missing, until all pongs are in
+  connected$.pipe(
+    filter(() => currentRole === 'controlling'),
+    switchMap(() => interval(500).pipe(startWith(-1))),
+    withLatestFrom(received$),
+    mergeMap(([, got]) => Array.from({ length: N }, (_, i) => i + 1).filter((i) => !got.has(i))),
+    tap((i) => send(`ping ${i}`)),
+    takeUntil(doneLine$),
+  ),
+  // controlled: answer every ping, duplicates and after `done` included
+  expected$.pipe(
+    filter(() => currentRole === 'controlled'),
+    tap((i) => send(`pong ${i}`)),
+  ),
+).pipe(ignoreElements());
 
 // ---- wiring -------------------------------------------------------------------------------------
 const shutdown$ = merge(
@@ -270,6 +321,7 @@ const shutdown$ = merge(
 ).pipe(take(1));
 
 const protocolLines$ = merge(
+  roleChanges$,
   candidateLines$,
   endOfCandidates$,
   stateLines$,

@@ -13,7 +13,13 @@ import { PacketPath } from './agent/packet-path.js';
 import { RemoteCandidateIntake } from './agent/remote-candidates.js';
 import { SessionDriver } from './agent/session-driver.js';
 import type { Candidate } from './candidate-types.js';
-import { generateCredentials, type IceCredentials, validateCredentials } from './core/credentials.js';
+import {
+  generateCredentials,
+  type IceCredentials,
+  type RemoteCredentialsOptions,
+  readRemoteIceLite,
+  validateCredentials,
+} from './core/credentials.js';
 import type { InterfaceChange } from './core/interfaces.js';
 import type { IceRole } from './core/pair.js';
 import type { ConnectionState } from './core/session.js';
@@ -21,7 +27,7 @@ import { InvalidArgumentError, InvalidStateError } from './errors.js';
 import { type IceCandidate, type IceCandidateInit, readRemoteCandidate } from './ice-candidate.js';
 import { LocalNamePublisher, RemoteNameResolver } from './mdns/agent-mdns.js';
 import { type IceAgentOptions, resolveOptions } from './options.js';
-import { type AgentStats, buildStats, createTransportCounters } from './stats.js';
+import { type AgentStats, buildStats, type CandidatePairStats, createTransportCounters } from './stats.js';
 import { buildStatsReport, type IceStatsReport } from './stats-report.js';
 import type { IceServerError } from './turn/server-error.js';
 
@@ -53,9 +59,28 @@ export class IceAgent {
   readonly connectionState$: Observable<ConnectionState>;
   /** The pair data flows over, whenever it changes; replays the current one. */
   readonly selectedPair$: Observable<SelectedPair>;
+  /**
+   * Every candidate pair of the current session (highest priority first) with
+   * its state, validity, nomination, selection and RTT, as the checks change
+   * them: one array per change, the current one on subscribe. After a
+   * restart, the new session's pairs. Completes on `stop()`. Free while
+   * nobody subscribes.
+   *
+   * @example
+   * ```ts
+   * agent.pairs$.subscribe((pairs) => {
+   *   for (const p of pairs) console.log(p.id, p.state, p.nominated ? 'nominated' : '', p.rtt ?? '');
+   * });
+   * ```
+   */
+  readonly pairs$: Observable<readonly CandidatePairStats[]>;
   /** Application datagrams from validated remote addresses (never STUN). Hot. */
   readonly data$: Observable<Uint8Array>;
-  /** Role changes after a role conflict (RFC 8445 §7.3.1.1); replays the current role. */
+  /**
+   * Role changes after a role conflict (RFC 8445 §7.3.1.1), or when signaling
+   * says the peer is ICE-lite (`setRemoteCredentials(…, { iceLite: true })`);
+   * replays the current role.
+   */
   readonly role$: Observable<IceRole>;
   /**
    * Network changes found by polling the transport's addresses (option
@@ -113,6 +138,7 @@ export class IceAgent {
     this.gatheringState$ = streams.gatheringState.asObservable();
     this.connectionState$ = streams.connectionState.asObservable();
     this.selectedPair$ = streams.selected.pipe(filter((p): p is SelectedPair => p !== undefined));
+    this.pairs$ = this.driver.pairWatch.pairs$;
     this.data$ = streams.data.asObservable();
     this.role$ = streams.role.asObservable();
     this.interfaceChanges$ = streams.interfaceChanges.asObservable();
@@ -141,13 +167,35 @@ export class IceAgent {
   /**
    * The remote's ufrag and pwd (RFC 8839 ice-chars, ufrag 4–256, pwd 22–256
    * characters). Connectivity checks start once these are known.
+   *
+   * `remote.iceLite: true` says the peer is an ICE-lite agent (it announced
+   * `a=ice-lite`), for when that is learned from signaling rather than known
+   * when the agent is built (option `remoteIceLite`): a controlled full agent
+   * then becomes controlling (RFC 8445 §6.1.1), before any check goes out.
+   * @throws InvalidCredentialsError for a malformed ufrag or pwd,
+   *   InvalidArgumentError for malformed `remote`, or `iceLite: true` given to
+   *   a lite agent (two lite agents cannot connect); nothing is applied then.
    */
-  setRemoteCredentials(ufrag: string, pwd: string): void {
+  setRemoteCredentials(ufrag: string, pwd: string, remote?: RemoteCredentialsOptions): void {
     this.assertRunning('setRemoteCredentials');
     const credentials = validateCredentials(ufrag, pwd);
+    const iceLite = readRemoteIceLite(remote);
+    if (iceLite === true && this.context.options.lite) {
+      throw new InvalidArgumentError(
+        'the remote is ICE-lite and so is this agent: two ICE-lite agents cannot connect, one side must be a full agent (RFC 8445 §6.1.1)',
+      );
+    }
     const known = this.driver.session.remoteCredentials;
-    if (known && known.ufrag === credentials.ufrag && known.pwd === credentials.pwd) return;
-    if (known) this.restart(); // new remote credentials mean the remote restarted ICE (RFC 8445 §9)
+    const same = known?.ufrag === credentials.ufrag && known.pwd === credentials.pwd;
+    if (same && (iceLite === undefined || iceLite === this.driver.remoteIceLite)) return;
+    // New remote credentials mean the remote restarted ICE (RFC 8445 §9).
+    if (known && !same) this.restart();
+    // The role first: a full agent facing a lite peer controls before its first check.
+    if (iceLite !== undefined) this.driver.setRemoteIceLite(iceLite, nowOf(this.context));
+    if (same) {
+      this.driver.drive();
+      return;
+    }
     this.driver.session.setRemoteCredentials(credentials, nowOf(this.context));
     // Candidates of this generation that overtook its credentials (see addRemoteCandidate).
     this.remotes.credentialsArrived(credentials.ufrag);

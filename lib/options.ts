@@ -100,7 +100,10 @@ export interface IceAgentOptions {
   /**
    * The peer is an ICE-lite agent (SDP `a=ice-lite`, RFC 8445 §2.5). This
    * agent must then be controlling (RFC 8445 §6.1.1: `role: 'controlled'` is
-   * an `InvalidOptionError`) and never waits for checks from the peer.
+   * an `InvalidOptionError`) and never waits for checks from the peer. When
+   * the peer's lite-ness is only learned from its signaling, leave this out
+   * and pass `setRemoteCredentials(ufrag, pwd, { iceLite: true })` instead:
+   * that also makes a controlled agent controlling.
    */
   readonly remoteIceLite?: boolean;
   /**

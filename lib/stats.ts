@@ -135,23 +135,7 @@ export function buildStats(input: {
   now: number;
 }): AgentStats {
   const { session } = input;
-  const pairs = session.checklist.pairs.map(
-    (p): CandidatePairStats => ({
-      id: p.id,
-      local: p.local.candidate,
-      remote: p.remote,
-      state: p.state,
-      valid: p.valid,
-      nominated: p.nominated,
-      selected: p === session.selectedPair,
-      priority: p.priority.toString(),
-      rtt: p.rtt,
-      requestsSent: p.counters.requestsSent,
-      requestsReceived: p.counters.requestsReceived,
-      responsesSent: p.counters.responsesSent,
-      responsesReceived: p.counters.responsesReceived,
-    }),
-  );
+  const pairs = pairStatsOf(session);
   return {
     ...input.transport,
     ...session.counters,
@@ -170,4 +154,25 @@ export function buildStats(input: {
     nextTimeout: session.nextTimeout(input.now) ?? null,
     awaiting: session.awaiting(input.now) ?? null,
   };
+}
+
+/** Every pair of a session's checklist as {@link CandidatePairStats}, highest priority first. */
+export function pairStatsOf(session: IceSession): CandidatePairStats[] {
+  return session.checklist.pairs.map(
+    (p): CandidatePairStats => ({
+      id: p.id,
+      local: p.local.candidate,
+      remote: p.remote,
+      state: p.state,
+      valid: p.valid,
+      nominated: p.nominated,
+      selected: p === session.selectedPair,
+      priority: p.priority.toString(),
+      rtt: p.rtt,
+      requestsSent: p.counters.requestsSent,
+      requestsReceived: p.counters.requestsReceived,
+      responsesSent: p.counters.responsesSent,
+      responsesReceived: p.counters.responsesReceived,
+    }),
+  );
 }

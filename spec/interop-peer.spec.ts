@@ -1,7 +1,9 @@
 /**
  * examples/interop-peer.ts on its own: two peers over real UDP on 127.0.0.1,
  * with the signaling deliberately reordered (every candidate before the
- * credentials), `--host-ip` given, and exit on stdin EOF checked.
+ * credentials), `--host-ip` given, and exit on stdin EOF checked; ICE-lite
+ * (`--lite`, the `lite` field of the credentials line) and the exit codes of
+ * unsupported modes (3) and usage errors (2).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
@@ -12,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 type Line = { type: string; [key: string]: unknown };
 
-function startPeer(role: 'controlling' | 'controlled') {
+function startPeer(role: 'controlling' | 'controlled', ...flags: string[]) {
   const child = spawn(
     process.execPath,
     [
@@ -24,6 +26,7 @@ function startPeer(role: 'controlling' | 'controlled') {
       '5',
       '--host-ip',
       '127.0.0.1',
+      ...flags,
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
@@ -34,12 +37,38 @@ function startPeer(role: 'controlling' | 'controlled') {
     lines.push(line);
     for (const listener of listeners) listener(line);
   });
-  child.stderr.resume();
-  return { child, lines, onLine: (listener: (line: Line) => void) => listeners.push(listener) };
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return {
+    child,
+    lines,
+    stderr: () => stderr,
+    onLine: (listener: (line: Line) => void) => listeners.push(listener),
+  };
+}
+type Peer = ReturnType<typeof startPeer>;
+
+/** Copies one peer's signaling lines to the other, unchanged (as the driver does). */
+function relay(from: Peer, to: Peer): void {
+  from.onLine((line) => {
+    if (['credentials', 'candidate', 'end-of-candidates'].includes(line.type))
+      to.child.stdin.write(`${JSON.stringify(line)}\n`);
+  });
 }
 
+/** Resolves once every peer has reported `done`. */
+const allDone = (...peers: Peer[]) =>
+  new Promise<void>((done) => {
+    const check = () => {
+      if (peers.every((p) => p.lines.some((l) => l.type === 'done'))) done();
+    };
+    for (const p of peers) p.onLine(check);
+  });
+
 const exited = (child: ChildProcessWithoutNullStreams) =>
-  new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  new Promise<number | null>((done) => child.once('close', (code) => done(code))); // after stdout is drained
 
 describe('the interop peer', () => {
   it('buffers candidates that arrive before credentials, runs the data test, exits on EOF', async () => {
@@ -82,4 +111,58 @@ describe('the interop peer', () => {
     b.child.stdin.end();
     expect(await Promise.all(codes)).toEqual([0, 0]);
   }, 30_000);
+});
+
+describe('the interop peer, ICE-lite and unsupported modes', () => {
+  it('--lite announces "lite": true; a full peer told --role controlled takes control and pings', async () => {
+    const full = startPeer('controlled'); // the driver never does this, but a lite remote must win
+    const lite = startPeer('controlled', '--lite', '--stun', '127.0.0.1:9'); // --stun is ignored when lite
+    relay(full, lite);
+    relay(lite, full);
+    await allDone(full, lite);
+    expect(lite.lines.find((l) => l.type === 'credentials')).toMatchObject({ lite: true });
+    expect(full.lines.find((l) => l.type === 'credentials')).not.toHaveProperty('lite');
+    expect(lite.lines.filter((l) => l.type === 'candidate')).toHaveLength(1); // host only
+    expect(full.stderr()).toMatch(/remote is ICE-lite: taking the controlling role/);
+    // The full side pinged (it received pongs), the lite side answered.
+    expect(full.lines.filter((l) => l.type === 'data')).toHaveLength(5);
+    expect(full.lines.find((l) => l.type === 'done')).toMatchObject({ sent: 5, received: 5 });
+    expect(lite.lines.find((l) => l.type === 'done')).toMatchObject({ sent: 5, received: 5 });
+    expect(lite.lines.filter((l) => l.type === 'state').map((l) => l.state)).toEqual([
+      'checking',
+      'connected',
+      'completed',
+    ]);
+    const codes = [exited(full.child), exited(lite.child)];
+    full.child.stdin.end();
+    lite.child.stdin.end();
+    expect(await Promise.all(codes)).toEqual([0, 0]);
+  }, 30_000);
+
+  it('a lite peer whose remote also announces "lite": true reports error (two lite agents cannot connect)', async () => {
+    const lite = startPeer('controlled', '--lite');
+    const code = exited(lite.child);
+    const remote = { type: 'credentials', ufrag: 'abcd', pwd: 'p'.repeat(22), lite: true };
+    lite.child.stdin.write(`${JSON.stringify(remote)}\n`);
+    expect(await code).toBe(1);
+    expect(lite.lines.find((l) => l.type === 'error')?.message).toMatch(/two ICE-lite agents cannot connect/);
+  }, 30_000);
+
+  it.each([
+    { flags: ['--tcp'], role: 'controlling' as const, code: 3, reason: /unsupported: --tcp/ },
+    { flags: ['--lite'], role: 'controlling' as const, code: 2, reason: /--lite needs --role controlled/ },
+    { flags: ['--lite', '--relay-only'], role: 'controlled' as const, code: 2, reason: /--relay-only/ },
+  ])(
+    '$flags with --role $role exits $code before its credentials line',
+    async ({ flags, role, code, reason }) => {
+      const peer = startPeer(role, ...flags);
+      expect(await exited(peer.child)).toBe(code);
+      expect(peer.lines.map((l) => l.type)).not.toContain('credentials');
+      // Exit 3: the reason on stderr (PROTOCOL.md); exit 2: an `error` line.
+      const errors = peer.lines.filter((l) => l.type === 'error').map((l) => String(l.message));
+      expect([peer.stderr(), ...errors].join('\n')).toMatch(reason);
+      if (code === 3) expect(errors).toEqual([]);
+    },
+    30_000,
+  );
 });

@@ -8,7 +8,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { candidatePriority } from '../lib/candidate.js';
 import type { IceCredentials } from '../lib/core/credentials.js';
 import { LITE_SILENCE_ALLOWANCE } from '../lib/core/lite-liveness.js';
-import { DEFAULT_LITE_TIMEOUT, IceAgent, InvalidOptionError, serializeCandidate } from '../lib/index.js';
+import {
+  DEFAULT_LITE_TIMEOUT,
+  IceAgent,
+  InvalidArgumentError,
+  InvalidOptionError,
+  serializeCandidate,
+} from '../lib/index.js';
 import { buildBindingRequest, decodeStun, shortTermKey } from '../lib/stun/message.js';
 import type { StunMessageView } from '../lib/stun/types.js';
 import { connectAgents } from '../lib/testing/index.js';
@@ -108,6 +114,101 @@ describe('a full agent and a lite agent in virtual time', () => {
       'failed',
       'closed',
     ]);
+  });
+});
+
+describe('a lite peer learned from signaling: setRemoteCredentials(ufrag, pwd, { iceLite })', () => {
+  it('makes a controlled full agent controlling before its first check; they connect, the lite side checks nothing', () => {
+    const ts = newTestScheduler();
+    const roles: [number, string][] = [];
+    const statesLite: string[] = [];
+    const statesFull: string[] = [];
+    ts.run(() => {
+      // Both built controlled: only the signaled `iceLite` can make the full side control.
+      const { a: full, b: lite } = virtualPair(ts, {
+        a: { role: 'controlled' },
+        b: { role: 'controlled', lite: true },
+        connect: false,
+      });
+      full.role$.subscribe((r) => roles.push([ts.now(), r]));
+      full.connectionState$.subscribe((s) => statesFull.push(s));
+      lite.connectionState$.subscribe((s) => statesLite.push(s));
+      for (const [from, to] of [
+        [full, lite],
+        [lite, full],
+      ] as const) {
+        from.candidates$.subscribe((c) => to.addRemoteCandidate(serializeCandidate(c)));
+        from.gatheringState$.pipe(filter((g) => g === 'complete')).subscribe(() => to.endOfCandidates());
+      }
+      ts.schedule(() => {
+        const l = lite.getLocalCredentials();
+        full.setRemoteCredentials(l.ufrag, l.pwd, { iceLite: true });
+        const f = full.getLocalCredentials();
+        lite.setRemoteCredentials(f.ufrag, f.pwd, { iceLite: false });
+      }, 10);
+      full.gatherCandidates();
+      lite.gatherCandidates();
+      ts.schedule(() => {
+        expect(full.getStats().selectedPair?.nominated).toBe(true);
+        expect(lite.getStats().requestsSent).toBe(0);
+        expect(lite.getStats().roleConflicts).toBe(0); // no 487 needed: the full side controlled from the start
+        expect(full.getStats().requestsReceived).toBe(0);
+        full.stop();
+        lite.stop();
+      }, 5000);
+    });
+    expect(roles).toEqual([
+      [0, 'controlled'],
+      [10, 'controlling'], // with the credentials, before any check
+    ]);
+    expect(statesFull).toEqual(['new', 'checking', 'connected', 'completed', 'closed']);
+    expect(statesLite).toEqual(['new', 'checking', 'connected', 'completed', 'closed']);
+  });
+
+  it('is refused by a lite agent, and a malformed third argument is refused, with nothing applied', () => {
+    const lite = new IceAgent({ role: 'controlled', lite: true });
+    const full = new IceAgent({ role: 'controlled' });
+    try {
+      const pwd = 'p'.repeat(22);
+      expect(() => lite.setRemoteCredentials('abcd', pwd, { iceLite: true })).toThrow(InvalidArgumentError);
+      expect(() => lite.setRemoteCredentials('abcd', pwd, { iceLite: true })).toThrow(
+        /two ICE-lite agents cannot connect/,
+      );
+      for (const bad of [null, [], 'lite', { iceLite: 'yes' }, { iceLite: 1 }]) {
+        expect(() => full.setRemoteCredentials('abcd', pwd, bad as never)).toThrow(InvalidArgumentError);
+      }
+      expect(lite.getStats().awaiting).toBe('remote-credentials');
+      expect(full.getStats().awaiting).toBe('remote-credentials');
+      lite.setRemoteCredentials('abcd', pwd, { iceLite: false });
+      lite.setRemoteCredentials('abcd', pwd);
+      expect(lite.getStats().awaiting).not.toBe('remote-credentials');
+    } finally {
+      lite.stop();
+      full.stop();
+    }
+  });
+
+  it('switches the role when it comes with credentials already known, and is kept across an ICE restart', () => {
+    const full = new IceAgent({ role: 'controlled' });
+    const roles: string[] = [];
+    full.role$.subscribe((r) => roles.push(r));
+    try {
+      const pwd = 'p'.repeat(22);
+      full.setRemoteCredentials('abcd', pwd);
+      full.setRemoteCredentials('abcd', pwd, { iceLite: true });
+      expect(roles).toEqual(['controlled', 'controlling']);
+      // White-box: the session of each generation says whether the peer is lite.
+      const peek = () => (full as unknown as { driver: { session: { remoteIceLite: boolean } } }).driver;
+      expect(peek().session.remoteIceLite).toBe(true);
+      full.setRemoteCredentials('efgh', pwd); // the remote restarted: still lite, still controlling
+      expect(peek().session.remoteIceLite).toBe(true);
+      expect(roles).toEqual(['controlled', 'controlling']);
+      full.setRemoteCredentials('ijkl', pwd, { iceLite: false }); // full again: the role stays
+      expect(peek().session.remoteIceLite).toBe(false);
+      expect(roles).toEqual(['controlled', 'controlling']);
+    } finally {
+      full.stop();
+    }
   });
 });
 

@@ -384,6 +384,35 @@ describe('TurnAllocation: permissions and the data path', () => {
     expect(due[2]?.channelNumber).toBe(0x4000);
   });
 
+  it('receives ChannelData that overtakes the ChannelBind success (the server binds before it answers)', () => {
+    const { allocation, server } = allocate();
+    grantPermission(allocation, server, 0);
+    allocation.bindChannel(PEER, 100);
+    const bind = server.read(allocation.pollTransmit());
+    allocation.handleInbound(encodeChannelData(0x4000, bytes('early'), false), 101);
+    const delivered = events(allocation);
+    expect(delivered).toMatchObject([{ type: 'data', address: PEER.address, port: PEER.port }]);
+    expect(Buffer.from((delivered[0] as { data: Uint8Array }).data).toString()).toBe('early');
+    // A refused channel receives nothing.
+    allocation.handleInbound(server.error(bind, 400, 'Bad Request'), 102);
+    events(allocation);
+    allocation.handleInbound(encodeChannelData(0x4000, bytes('late'), false), 103);
+    expect(events(allocation)).toEqual([]);
+    expect(allocation.counters.droppedPackets).toBe(1);
+  });
+
+  it('receives a Data indication that overtakes the CreatePermission success', () => {
+    const { allocation, server } = allocate();
+    allocation.send(PEER.address, PEER.port, bytes('first'), 0);
+    const request = server.read(allocation.pollTransmit());
+    allocation.handleInbound(server.dataIndication(PEER, bytes('early')), 1);
+    expect(events(allocation)).toMatchObject([{ type: 'data', address: PEER.address, port: PEER.port }]);
+    allocation.handleInbound(server.error(request, 403, 'Forbidden'), 2);
+    events(allocation);
+    allocation.handleInbound(server.dataIndication(PEER, bytes('refused')), 3);
+    expect(events(allocation)).toEqual([]);
+  });
+
   it('pads ChannelData to 4 bytes over TCP', () => {
     const server = new ScriptedTurnServer();
     const allocation = newAllocation({ reliable: true });

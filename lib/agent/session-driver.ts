@@ -12,6 +12,7 @@ import type { CandidatePair, IceRole } from '../core/pair.js';
 import { type ConnectionState, IceSession, type SessionEvent } from '../core/session.js';
 import { TurnRelaySocket } from '../turn/relay-socket.js';
 import { type AgentContext, nowOf, type SelectedPair } from './context.js';
+import { PairWatch } from './pair-watch.js';
 import { RoundTripMeter } from './round-trips.js';
 
 /** Periodic work that rides along on the session timer (interface polls). */
@@ -43,8 +44,16 @@ export class SessionDriver {
   previousGeneration = 0;
   /** How many times the pair data flows over changed (W3C `selectedCandidatePairChanges`). */
   selectedPairChanges = 0;
+  /**
+   * The peer is ICE-lite: the `remoteIceLite` option, or what signaling said
+   * last (`setRemoteCredentials(…, { iceLite })`); every new generation's
+   * session starts with it.
+   */
+  remoteIceLite: boolean;
   /** Send times of checks, for round-trip times. */
   readonly roundTrips = new RoundTripMeter();
+  /** The pairs of the current session, for `pairs$`. */
+  readonly pairWatch = new PairWatch(() => this.session);
   private timer: Subscription | undefined;
   private timerAt: number | undefined;
 
@@ -53,6 +62,7 @@ export class SessionDriver {
     private readonly tieBreaker: bigint,
     credentials: IceCredentials,
   ) {
+    this.remoteIceLite = context.options.remoteIceLite;
     this.session = this.createSession(credentials, context.options.role);
   }
 
@@ -76,6 +86,12 @@ export class SessionDriver {
     }
     this.session = this.createSession(credentials, this.context.streams.role.value);
     this.sessionGeneration = generation;
+  }
+
+  /** Signaling says whether the peer is ICE-lite: the current session and every later generation take it. */
+  setRemoteIceLite(remoteIceLite: boolean, now: number): void {
+    this.remoteIceLite = remoteIceLite;
+    this.session.setRemoteIceLite(remoteIceLite, now);
   }
 
   /**
@@ -107,6 +123,7 @@ export class SessionDriver {
     if (this.context.stopped) return;
     this.flush(this.session);
     if (this.previous) this.flush(this.previous);
+    this.pairWatch.check(this.session);
     this.rearmTimer();
   }
 
@@ -117,6 +134,7 @@ export class SessionDriver {
     this.session.close();
     this.previous?.close();
     this.previous = undefined;
+    this.pairWatch.complete();
   }
 
   private createSession(localCredentials: IceCredentials, role: IceRole): IceSession {
@@ -137,7 +155,7 @@ export class SessionDriver {
         keepaliveInterval: o.keepaliveInterval,
         random: o.random,
       },
-      remoteIceLite: o.remoteIceLite,
+      remoteIceLite: this.remoteIceLite,
       lite: o.lite,
       liteTimeout: o.liteTimeout,
     });

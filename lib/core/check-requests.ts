@@ -76,6 +76,7 @@ export abstract class CheckRequests extends CheckResponses {
       pair = created;
     }
     pair.remoteAuthenticated = true;
+    if (!request.useCandidate) pair.plainCheckReceived = true;
     pair.counters.requestsReceived++;
     pair.counters.responsesSent++;
     if (this.state === 'failed') return; // answered (RFC 7675 §5.1), but no more checks of our own

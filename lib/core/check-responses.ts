@@ -133,7 +133,7 @@ export abstract class CheckResponses extends NominatingSession {
   }
 
   protected handleRoleConflictResponse(tx: CheckTransaction): void {
-    if (this.config.remoteIceLite) {
+    if (this.remoteIceLite) {
       // A lite peer is always controlled (RFC 8445 §6.1.1): a 487 from it is an error, not a reason to yield.
       this.failPair(tx.pair);
       return;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { InvalidCredentialsError } from '../errors.js';
+import { InvalidArgumentError, InvalidCredentialsError } from '../errors.js';
 
 /** ICE short-term credentials (RFC 8445 §5.3): username fragment and password. */
 export interface IceCredentials {
@@ -7,6 +7,41 @@ export interface IceCredentials {
   readonly ufrag: string;
   /** Password (`a=ice-pwd`), 22 to 256 ice-chars. */
   readonly pwd: string;
+}
+
+/**
+ * What signaling says about the remote besides its ufrag and pwd, for
+ * {@link IceAgent.setRemoteCredentials} (the third argument). The shape follows
+ * ORTC's `RTCIceParameters.iceLite`.
+ */
+export interface RemoteCredentialsOptions {
+  /**
+   * The remote is an ICE-lite agent (SDP `a=ice-lite`, RFC 8445 §2.5): a full
+   * agent then takes the controlling role if it had the controlled one (RFC
+   * 8445 §6.1.1; `role$` emits the change) and never yields it to a 487. A
+   * lite agent refuses it (`InvalidArgumentError`): two lite agents cannot
+   * connect. Omitted: what is known so far holds (the `remoteIceLite` option,
+   * or the last value given); `false` marks the remote full again, without
+   * changing the role.
+   */
+  readonly iceLite?: boolean;
+}
+
+/**
+ * Checks the third argument of `setRemoteCredentials`: undefined, or an
+ * object whose `iceLite` is a boolean or absent. Returns `iceLite`.
+ * @internal
+ */
+export function readRemoteIceLite(options: unknown): boolean | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError('remote credentials options must be an object { iceLite?: boolean }');
+  }
+  const { iceLite } = options as { iceLite?: unknown };
+  if (iceLite !== undefined && typeof iceLite !== 'boolean') {
+    throw new InvalidArgumentError(`iceLite must be a boolean, got ${typeof iceLite}`);
+  }
+  return iceLite;
 }
 
 // RFC 8839 §5.4: ice-char = ALPHA / DIGIT / "+" / "/".

@@ -67,6 +67,13 @@ export interface CandidatePair {
   /** Controlled side: the peer sent USE-CANDIDATE on this pair (RFC 8445 §7.3.1.5). */
   remoteNominated: boolean;
   /**
+   * The peer sent a check without USE-CANDIDATE on this path. A peer that
+   * nominates regularly (RFC 8445 §8.1.1) always checks a pair before it
+   * nominates it; one that nominates aggressively puts USE-CANDIDATE on its
+   * first check.
+   */
+  plainCheckReceived: boolean;
+  /**
    * Set on a valid pair that was never checked itself: its local candidate is
    * the server- or peer-reflexive address a response revealed, and this is
    * the pair that was checked from its base (RFC 8445 §7.2.5.3.2).
@@ -116,6 +123,7 @@ export function createPair(
     valid: false,
     nominated: false,
     remoteNominated: false,
+    plainCheckReceived: false,
     remoteAuthenticated: false,
     counters: { requestsSent: 0, requestsReceived: 0, responsesSent: 0, responsesReceived: 0 },
   };

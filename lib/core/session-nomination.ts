@@ -19,13 +19,17 @@ export abstract class NominatingSession extends OutboundChecks {
   /**
    * `pair` (valid) is nominated. The first nomination selects it and
    * concludes checking (RFC 8445 §8.1.2: other pairs' checks are cancelled,
-   * none start again); a later, higher-priority nomination from a peer that
-   * nominates aggressively replaces it.
+   * none start again). A later nomination from the peer replaces it when
+   * {@link followsLaterNomination} says so.
    */
   protected nominate(pair: CandidatePair, now: number): void {
     pair.nominated = true;
     const current = this.selectedPair;
-    if (current !== undefined && (current === pair || pair.priority <= current.priority)) return;
+    // RFC 8445 §8.1.1: a controlling agent's nomination is final; only the controlled side follows later ones.
+    const replaces =
+      current === undefined ||
+      (current !== pair && this.role === 'controlled' && followsLaterNomination(current, pair));
+    if (!replaces) return;
     this.nomination = { phase: 'nominated', pair };
     this.liveness = this.config.lite
       ? new LiteLiveness(pair, this.liteLivenessConfig(), now)
@@ -83,4 +87,19 @@ export abstract class NominatingSession extends OutboundChecks {
       liteTimeout: this.config.liteTimeout ?? DEFAULT_LITE_TIMEOUT,
     };
   }
+}
+
+/**
+ * Whether a nomination from the peer on `later` replaces the selected pair
+ * `current` (both sides must end on the same pair):
+ * - a peer that nominates aggressively (USE-CANDIDATE on its first check on
+ *   the pair) selects the highest-priority nominated pair, so a later
+ *   nomination wins only with a higher priority;
+ * - a peer that nominates regularly (it checked the pair before nominating
+ *   it, RFC 8445 §8.1.1) nominates another pair only after its nominating
+ *   check on the first one failed on its side (its answers were lost), so it
+ *   uses the latest: follow it.
+ */
+export function followsLaterNomination(current: CandidatePair, later: CandidatePair): boolean {
+  return later.priority > current.priority || checkedPairOf(later).plainCheckReceived;
 }

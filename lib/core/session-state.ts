@@ -45,6 +45,11 @@ export abstract class SessionState {
   localGatheringComplete = false;
   /** Where nomination stands: one value (see {@link Nomination}). */
   nomination: Nomination = NO_NOMINATION;
+  /**
+   * The peer is an ICE-lite agent (RFC 8445 §2.5): from the config, or
+   * learned later from signaling ({@link IceSession.setRemoteIceLite}).
+   */
+  remoteIceLite: boolean;
 
   protected readonly localKey: KeyObject;
   protected remoteKey: KeyObject | undefined;
@@ -64,6 +69,7 @@ export abstract class SessionState {
 
   constructor(protected readonly config: SessionConfig) {
     this.role = config.role;
+    this.remoteIceLite = config.remoteIceLite === true;
     this.localKey = shortTermKey(config.localCredentials.pwd);
     this.checklist = new Checklist(config.checklistLimit);
     this.livenessConfig = resolveLivenessConfig(config.liveness, config.retransmission);

@@ -115,6 +115,19 @@ export class IceSession extends CheckRequests {
     this.update(now);
   }
 
+  /**
+   * Whether the peer is an ICE-lite agent (RFC 8445 §2.5), as signaling
+   * reports it (SDP `a=ice-lite`), at any time. A lite peer sends no checks
+   * and is always controlled, so a full session facing one takes the
+   * controlling role (RFC 8445 §6.1.1) and never yields it to a 487. A lite
+   * session ignores the role rule: the agent refuses a lite peer for it.
+   */
+  setRemoteIceLite(remoteIceLite: boolean, now: number): void {
+    this.remoteIceLite = remoteIceLite;
+    if (remoteIceLite && !this.config.lite && this.role === 'controlled') this.setRole('controlling');
+    this.update(now);
+  }
+
   /** The remote signaled end-of-candidates. */
   endOfRemoteCandidates(now: number): void {
     this.remoteEndOfCandidates = true;

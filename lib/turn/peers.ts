@@ -77,10 +77,15 @@ export class TurnPeers {
     return channel?.state === 'bound' ? channel.number : undefined;
   }
 
-  /** The peer of a bound channel number. */
+  /**
+   * The peer of a channel number we bound or asked to bind. A server binds
+   * the channel before it answers ChannelBind (RFC 8656 §12.2), so the
+   * peer's ChannelData may overtake a lost or late success response: a
+   * pending channel already receives. Only a refused channel does not.
+   */
   peerOfChannel(number: number): StunAddress | undefined {
     const channel = this.channelsByNumber.get(number);
-    return channel?.state === 'bound' ? channel.peer : undefined;
+    return channel !== undefined && channel.state !== 'failed' ? channel.peer : undefined;
   }
 
   /**

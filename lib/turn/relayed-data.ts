@@ -1,16 +1,22 @@
 /**
  * Datagrams from peers arriving through the TURN server: Data indications
- * (RFC 8656 §11.6) and ChannelData (§12.6). Only peers with a granted
- * permission, or a bound channel, get through; the rest is dropped and counted.
+ * (RFC 8656 §11.6) and ChannelData (§12.6). Only peers we asked a permission
+ * or a channel for get through (the answer may still be on its way); the rest
+ * is dropped and counted.
  */
 import type { StunMessageView } from '../stun/types.js';
 import type { TurnAllocation } from './allocation.js';
 import { decodeChannelData } from './channel-data.js';
 
-/** A Data indication: XOR-PEER-ADDRESS and DATA, from a peer with a granted permission. */
+/**
+ * A Data indication: XOR-PEER-ADDRESS and DATA, from a peer we gave (or are
+ * giving) a permission. The server installs a permission before it answers
+ * CreatePermission (RFC 8656 §10.2), so relayed data may overtake that answer.
+ */
 export function receiveDataIndication(allocation: TurnAllocation, message: StunMessageView): void {
   const peer = message.xorPeerAddress;
-  if (!peer || !message.data || allocation.peers.permission(peer.address)?.state !== 'granted') {
+  const permission = peer && allocation.peers.permission(peer.address);
+  if (!peer || !message.data || permission === undefined || permission.state === 'failed') {
     allocation.counters.droppedPackets++;
     return;
   }

@@ -1,5 +1,5 @@
 /**
- * Interop suite runner: drives rx-ice against itself and against aioice through the shared ICE
+ * Interop suite runner: drives rx-ice against itself, aioice and libnice through the shared ICE
  * harness (`../shared/interop`, see its README.md and PROTOCOL.md), one `drive.mjs` run at a time.
  *
  *   npm run test:interop [-- options]
@@ -12,6 +12,9 @@
  *   without rx-ice). Default `--peers rx-ice`: the real suite.
  * - TURN cases (`turn-relay-only`) run by default, against the harness's coturn (`--only turn`
  *   selects them alone).
+ * - ICE-lite cases (`host+lite-b`, `--only lite`): the driver's `--lite-b` makes B a lite agent
+ *   (`--lite`, announced with `"lite": true`) and A the full, controlling side: rx-ice (lite)
+ *   against rx-ice, aioice and libnice (full), and libnice (lite) against rx-ice (full).
  * - `--no-netns`: pass `--no-netns` to the driver (machines where `unshare -n` is not allowed).
  *
  * Every driver JSON line is printed as-is, then a summary table. Exit status 1 when any run
@@ -42,6 +45,8 @@ const PEERS = {
     .map(sh)
     .join(' '),
   aioice: ['/usr/bin/python3', resolve(HARNESS, 'peers/aioice_peer.py')].map(sh).join(' '),
+  // Compiles peers/libnice_peer.c on first use (into $INTEROP_BUILD_DIR, default under $TMPDIR).
+  libnice: ['bash', resolve(HARNESS, 'peers/libnice.sh')].map(sh).join(' '),
 } as const;
 type PeerName = keyof typeof PEERS;
 
@@ -55,6 +60,8 @@ interface Case {
 }
 
 const TURN_RELAY_ONLY = ['--turn', '--relay-only'] as const;
+/** B is an ICE-lite agent (RFC 8445 §2.5), A the full side that controls. */
+const LITE_B = ['--lite-b'] as const;
 
 /** The suite. Add a row to add a case. */
 const CASES: readonly Case[] = [
@@ -67,6 +74,12 @@ const CASES: readonly Case[] = [
   // --stun: server-reflexive gathering through the driver's coturn (on loopback, mapped == host).
   { name: 'rx-ice/aioice stun', a: 'rx-ice', b: 'aioice', flags: ['--stun'] },
   { name: 'aioice/rx-ice stun', a: 'aioice', b: 'rx-ice', flags: ['--stun'] },
+  // ICE-lite (issue #12): rx-ice as the lite side against three full agents, and as the full side
+  // against libnice's lite agent (aioice has no lite mode: it would exit 3).
+  { name: 'rx-ice/rx-ice host+lite-b', a: 'rx-ice', b: 'rx-ice', flags: LITE_B },
+  { name: 'aioice/rx-ice host+lite-b', a: 'aioice', b: 'rx-ice', flags: LITE_B },
+  { name: 'libnice/rx-ice host+lite-b', a: 'libnice', b: 'rx-ice', flags: LITE_B },
+  { name: 'rx-ice/libnice host+lite-b', a: 'rx-ice', b: 'libnice', flags: LITE_B },
 ];
 
 /** Sanity mode (`--peers aioice`): the harness and this runner, without rx-ice. */
