@@ -249,18 +249,13 @@ describe("the stun package's gaps (pinned: revisit the workarounds if these star
     expect(stun.validateFingerprint(message)).toBe(false);
   });
 
-  it('decodes ERROR-CODE 401 as 404', () => {
-    const bytes = buildBindingError({
-      transactionId: RFC5769_TRANSACTION,
-      code: 401,
-      reason: 'Unauthorized',
+  it('decodes IPv6 XOR addresses with an all-zero transaction ID (RFC 5769 §2.3)', () => {
+    const address = stun.decode(SAMPLE_IPV6_RESPONSE).getXorAddress()?.address;
+    expect(address).not.toBe('2001:db8:1234:5678:11:2233:4455:6677');
+    expect(decodeStun(SAMPLE_IPV6_RESPONSE)?.xorMappedAddress).toEqual({
+      address: '2001:db8:1234:5678:11:2233:4455:6677',
+      port: 32853,
     });
-    expect(stun.decode(bytes).getError()?.code).toBe(404);
-    expect(decodeStun(bytes)?.errorCode).toEqual({ code: 401, reason: 'Unauthorized' });
-  });
-
-  it('getPriority() returns 0', () => {
-    expect(stun.decode(SAMPLE_REQUEST).getPriority()).toBe(0);
   });
 
   it('createMessage() with a plain Uint8Array transaction ID leaves it all zeros', () => {

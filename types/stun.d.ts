@@ -1,6 +1,8 @@
 /**
- * Type declarations for `stun@2.1.0` (nodertc/stun), which ships none. Written
- * against node_modules/stun/src; covers the message codec rx-ice uses
+ * Type declarations for the `stun` dependency, installed as
+ * `npm:@msimerson/stun@3` (the maintained fork of nodertc/stun, same API),
+ * which ships none. Written against
+ * node_modules/@msimerson/stun/src; covers the message codec rx-ice uses
  * (createMessage, createTransaction, encode, decode, constants, StunRequest,
  * StunResponse, the attribute classes, the error classes, the validators).
  * The network half (`request`, `createServer`, `StunServer`) is not declared
@@ -48,9 +50,10 @@ declare module 'stun' {
 
     /**
      * XOR-MAPPED-ADDRESS, XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS: `value` is
-     * the un-XORed address. IPv6 strings come from the `ip` package, which does
-     * not produce RFC 5952 text (it compresses the first run of zeros, not the
-     * longest, and prints IPv4-mapped addresses in hex).
+     * the un-XORed address. Decoded IPv6 addresses are wrong: the attribute
+     * is parsed before the message has its transaction ID, so the address is
+     * un-XORed with zeros in its place (lib/stun/message.ts reads the raw
+     * value instead).
      */
     interface StunXorAddressAttribute extends StunAttributeBase {
       readonly valueType: 2;
@@ -85,8 +88,8 @@ declare module 'stun' {
     }
 
     /**
-     * ERROR-CODE. Decoding computes `class * (number + 100)` instead of
-     * `class * 100 + number` (401 decodes as 404); encoding is right.
+     * ERROR-CODE: `code` is `class * 100 + number` (stun 2.1.0 decoded 401
+     * as 404; the fork fixed that).
      */
     interface StunErrorCodeAttribute extends StunAttributeBase {
       readonly valueType: 5;

@@ -1,6 +1,7 @@
 /**
  * STUN messages for ICE and TURN: decoding to a flat {@link StunMessageView}
- * and building ready-to-send datagrams. The `stun` package is the codec;
+ * and building ready-to-send datagrams. `stun` (nodertc/stun, as its maintained fork
+ * `@msimerson/stun`) is the codec;
  * this module validates around it and corrects what it gets wrong (each
  * correction says why). Demultiplexing and integrity checks over raw bytes
  * (raw.ts) and builders (build.ts) are re-exported here.
@@ -195,10 +196,13 @@ function tieBreaker(attribute: StunAttribute, length: number): bigint {
 }
 
 /**
- * stun reads 16 address bytes for any family but 1 and ignores trailing bytes,
- * so check family and length against the raw value. It also formats IPv6 with
- * the `ip` package (first zero run compressed, not the longest; IPv4-mapped in
- * hex): re-format with Node's own (RFC 5952) text form, the one in `rinfo`.
+ * Decodes an XOR-*-ADDRESS from its raw value (RFC 8489 §14.2): family 1 with
+ * 4 address bytes XORed with the magic cookie, or family 2 with 16 bytes XORed
+ * with the cookie and the transaction ID; anything else is malformed. stun
+ * parses the attribute before it has read the transaction ID, so its IPv6
+ * addresses come out XORed with zeros (pinned in spec/stun.spec.ts); its
+ * port and IPv4 are right but read here too. IPv6 is given in Node's own
+ * (RFC 5952) text form, the one in `rinfo`.
  */
 function xorAddress(
   attribute: StunAttribute,
@@ -208,17 +212,24 @@ function xorAddress(
 ): StunAddress {
   if (attribute.valueType !== XOR_ADDRESS) throw MALFORMED;
   const family = data[valueOffset + 1];
-  const { address, port } = attribute.value;
-  if (family === 1 && length === 8) return { address, port };
+  const port = readUint16(data, valueOffset + 2) ^ 0x2112;
+  // The XOR mask: magic cookie (bytes 4–7 of the header), then the transaction ID (bytes 8–19).
+  const unmask = (i: number): number => (data[valueOffset + 4 + i] as number) ^ (data[4 + i] as number);
+  if (family === 1 && length === 8) {
+    return { address: [0, 1, 2, 3].map(unmask).join('.'), port };
+  }
   if (family === 2 && length === 20) {
-    return { address: new SocketAddress({ address, family: 'ipv6' }).address, port };
+    const groups: string[] = [];
+    for (let i = 0; i < 16; i += 2) groups.push(((unmask(i) << 8) | unmask(i + 1)).toString(16));
+    return { address: new SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address, port };
   }
   throw MALFORMED;
 }
 
 /**
- * stun decodes ERROR-CODE as `class * (number + 100)` (401 becomes 404): read
- * class and number from the raw value (RFC 8489 §14.8); keep stun's reason.
+ * ERROR-CODE from the raw value (RFC 8489 §14.8), so a class outside 3–6 or a
+ * number over 99 is malformed (stun 2.1.0 also decoded 401 as 404); keep
+ * stun's reason.
  */
 function errorCode(
   attribute: StunAttribute,
