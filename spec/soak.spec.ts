@@ -117,5 +117,5 @@ describe('soak', () => {
     expect(peakQueue).toBeLessThan(16);
     expect(sent).toBeGreaterThan(8000);
     expect(received).toBeGreaterThan(sent * 0.98);
-  }, 60_000);
+  }, 300_000); // CPU-bound virtual time: ~20 s idle, several times that on a loaded machine
 });
