@@ -4,6 +4,13 @@ import { filter, firstValueFrom, map, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IceAgent, serializeCandidate } from '../lib/index.js';
 
+/**
+ * Real sockets, real time: allow at least the PAC timer (39.5 s) for the agents to conclude, and
+ * margin for a loaded machine. A hang guard, not an assertion (issue #10: this test once failed
+ * under CPU load on vitest's 5 s default).
+ */
+const REAL_UDP_TIMEOUT = 90_000;
+
 const agents: IceAgent[] = [];
 afterEach(() => {
   for (const agent of agents.splice(0)) agent.stop();
@@ -42,33 +49,37 @@ describe.each([
   { address: '127.0.0.1', available: true },
   { address: '::1', available: hasIpv6Loopback },
 ])('real UDP on $address', ({ address, available }) => {
-  it.skipIf(!available)('connects and exchanges 100 datagrams each way', async () => {
-    const a = loopbackAgent('controlling', address);
-    const b = loopbackAgent('controlled', address);
-    wire(a, b);
-    wire(b, a);
-    a.gatherCandidates();
-    b.gatherCandidates();
-    await Promise.all([connected(a), connected(b)]);
+  it.skipIf(!available)(
+    'connects and exchanges 100 datagrams each way',
+    async () => {
+      const a = loopbackAgent('controlling', address);
+      const b = loopbackAgent('controlled', address);
+      wire(a, b);
+      wire(b, a);
+      a.gatherCandidates();
+      b.gatherCandidates();
+      await Promise.all([connected(a), connected(b)]);
 
-    const selected = await firstValueFrom(a.selectedPair$);
-    expect(selected.local.address).toBe(address);
-    expect(selected.remote.address).toBe(address);
+      const selected = await firstValueFrom(a.selectedPair$);
+      expect(selected.local.address).toBe(address);
+      expect(selected.remote.address).toBe(address);
 
-    const atB = firstValueFrom(b.data$.pipe(take(100), toArray()));
-    const atA = firstValueFrom(
-      a.data$.pipe(
-        map((d) => new TextDecoder().decode(d)),
-        take(100),
-        toArray(),
-      ),
-    );
-    b.data$.subscribe((d) => b.send(new TextEncoder().encode(`echo ${new TextDecoder().decode(d)}`)));
-    for (let i = 0; i < 100; i++) a.send(new TextEncoder().encode(`m${i}`));
-    expect((await atB).length).toBe(100);
-    const echoes = await atA;
-    expect(new Set(echoes).size).toBe(100);
-    expect(echoes).toContain('echo m99');
-    expect(a.getStats()).toMatchObject({ packetsSent: 100, packetsReceived: 100 });
-  });
+      const atB = firstValueFrom(b.data$.pipe(take(100), toArray()));
+      const atA = firstValueFrom(
+        a.data$.pipe(
+          map((d) => new TextDecoder().decode(d)),
+          take(100),
+          toArray(),
+        ),
+      );
+      b.data$.subscribe((d) => b.send(new TextEncoder().encode(`echo ${new TextDecoder().decode(d)}`)));
+      for (let i = 0; i < 100; i++) a.send(new TextEncoder().encode(`m${i}`));
+      expect((await atB).length).toBe(100);
+      const echoes = await atA;
+      expect(new Set(echoes).size).toBe(100);
+      expect(echoes).toContain('echo m99');
+      expect(a.getStats()).toMatchObject({ packetsSent: 100, packetsReceived: 100 });
+    },
+    REAL_UDP_TIMEOUT,
+  );
 });

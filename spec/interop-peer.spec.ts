@@ -110,7 +110,7 @@ describe('the interop peer', () => {
     a.child.stdin.end();
     b.child.stdin.end();
     expect(await Promise.all(codes)).toEqual([0, 0]);
-  }, 30_000);
+  }, 120_000); // two tsx processes start (tens of seconds when loaded), then up to the PAC timer (39.5 s)
 });
 
 describe('the interop peer, ICE-lite and unsupported modes', () => {

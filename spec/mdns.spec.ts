@@ -42,15 +42,19 @@ const refusal = namespaceRefusal();
 if (refusal) console.warn(`SKIPPED real mDNS resolution: ${refusal}`);
 
 describe('mDNS over real multicast, inside a throw-away network namespace', () => {
-  it.skipIf(refusal !== undefined)('publishes a name and resolves it with a one-shot query', () => {
-    const name = randomMdnsHostname();
-    const script = resolve(repo, 'spec/mdns/resolve-in-netns.ts');
-    const tsx = resolve(repo, 'node_modules/.bin/tsx');
-    const inner = `ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo && exec "$0" "$@"`;
-    const output = execFileSync('unshare', ['-n', 'sh', '-c', inner, process.execPath, tsx, script, name], {
-      encoding: 'utf8',
-      timeout: 15_000,
-    });
-    expect(output.trim()).toBe('127.0.0.1');
-  });
+  it.skipIf(refusal !== undefined)(
+    'publishes a name and resolves it with a one-shot query',
+    () => {
+      const name = randomMdnsHostname();
+      const script = resolve(repo, 'spec/mdns/resolve-in-netns.ts');
+      const tsx = resolve(repo, 'node_modules/.bin/tsx');
+      const inner = `ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo && exec "$0" "$@"`;
+      const output = execFileSync('unshare', ['-n', 'sh', '-c', inner, process.execPath, tsx, script, name], {
+        encoding: 'utf8',
+        timeout: 110_000, // tsx compiles on start: tens of seconds on a loaded machine
+      });
+      expect(output.trim()).toBe('127.0.0.1');
+    },
+    120_000,
+  );
 });

@@ -33,12 +33,28 @@ export interface Coturn {
   readonly log: string;
 }
 
-/** Starts coturn on 127.0.0.1 with verbose session logging. */
+/**
+ * Starts coturn on 127.0.0.1 with verbose session logging. turn.sh (shared harness, not ours) gives
+ * turnserver about 5 s to open its UDP listener and otherwise kills it and fails; on a loaded
+ * machine a start can take longer (seen under two busy loops), so a failed start is tried again,
+ * on a fresh port, up to three times in all.
+ */
 export function startCoturn(): Coturn {
-  const out = execFileSync(TURN_SH, ['start'], {
-    encoding: 'utf8',
-    env: { ...process.env, TURN_VERBOSE: '1' },
-  });
+  let out = '';
+  for (let attempt = 1; ; attempt++) {
+    try {
+      out = execFileSync(TURN_SH, ['start'], {
+        encoding: 'utf8',
+        env: { ...process.env, TURN_VERBOSE: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      break;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      const why = String((err as { stderr?: unknown }).stderr ?? err).trim();
+      console.warn(`coturn start ${attempt} of 3 failed, trying again: ${why}`);
+    }
+  }
   const env = Object.fromEntries(
     out
       .split('\n')

@@ -8,7 +8,7 @@ import { publishMdns, resolveMdns } from '../../lib/mdns/multicast.js';
 
 const name = process.argv[2] ?? 'missing.local';
 const publication = publishMdns(new Map([[name, '127.0.0.1']])).subscribe();
-const address = await firstValueFrom(resolveMdns(name).pipe(timeout(3000)), { defaultValue: 'none' }).catch(
+const address = await firstValueFrom(resolveMdns(name).pipe(timeout(15_000)), { defaultValue: 'none' }).catch(
   () => 'timeout',
 );
 publication.unsubscribe();
