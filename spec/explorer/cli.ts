@@ -2,6 +2,7 @@
  * The explorer from the command line, for long runs:
  *
  *   npm run explore -- --runs 10000 --seed 42 [--no-shrink] [--verbose]
+ *   npm run explore -- --scenario '<scenario JSON>'   (one session, traced)
  *
  * Generates `--runs` scenarios from `--seed` (default: random, printed),
  * runs each on a FastScheduler, checks the invariants (see runner.ts) and
@@ -16,6 +17,14 @@ import { type Scenario, scenarioArb } from './scenario.js';
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const single = arg('scenario');
+if (single !== undefined) {
+  // Replay one scenario (JSON, as printed below) with a trace of the session.
+  const result = runScenario(JSON.parse(single) as Scenario, { log: (line) => console.log(line) });
+  console.log(JSON.stringify({ ...result, violations: result.violations.length }, null, 1));
+  for (const v of result.violations) console.log(`${v.invariant} ${v.side ?? ''} at ${v.at}: ${v.message}`);
+  process.exit(result.violations.length > 0 ? 1 : 0);
 }
 const runs = Number(arg('runs') ?? 1000);
 const seed = Number(arg('seed') ?? Math.floor(Math.random() * 2 ** 31));
