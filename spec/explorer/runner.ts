@@ -380,10 +380,10 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       const at = Math.max(t + spec.candidateDelay, st.nextCandidateAt);
       st.nextCandidateAt = at + spec.trickleStep;
       signalDone = Math.max(signalDone, at);
-      s.schedule(
-        () => guard(peer.name, 'addRemoteCandidate', () => peer.agent.addRemoteCandidate(init)),
-        at - t,
-      );
+      s.schedule(() => {
+        say?.(`${peer.name} <- ${init.candidate} (${String(init.usernameFragment)})`);
+        guard(peer.name, 'addRemoteCandidate', () => peer.agent.addRemoteCandidate(init));
+      }, at - t);
     });
     agent.gatheringState$.subscribe((state) => {
       if (state !== 'complete' || spec.endOfCandidates === 'never') return;
