@@ -412,8 +412,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       if (state !== 'failed') return;
       const t = s.now();
       st.failedAt ??= t;
-      const session = sessionOf(agent);
-      const reason = session.failureReason;
+      // The agent's reason: after a restart the failure may be the previous session's (consent).
+      const reason = agent.getStats().failureReason;
       if (reason !== 'checks' && reason !== undefined) return;
       const pacStart = Math.max(st.pacStart, st.restartedAt);
       if (t < pacStart + TIMING.pacTimeout - 1e-6)
@@ -454,6 +454,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       session.selectedPair !== undefined && (session.state === 'connected' || session.state === 'completed')
     );
   };
+  const restartBudget = 1 + (scenario.a.restartAt === null ? 0 : 1) + (scenario.b.restartAt === null ? 0 : 1);
   const stepChecks = () => {
     if (s.size > peakQueue) peakQueue = s.size;
     if (s.size > MAX_QUEUE) violate('bounded', undefined, `scheduler queue holds ${s.size} actions`);
@@ -467,6 +468,14 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       } else if (next < now - 1e-6) {
         violate('stuck', st.name, `state ${session.state}: deadline ${next} passed unserved`);
       }
+      // Restarts are bounded: the scheduled ones, each answered once by the peer.
+      const generation = (st.agent as unknown as { context: { generation: number } }).context.generation;
+      if (generation > restartBudget)
+        violate(
+          'bounded',
+          st.name,
+          `restart loop: generation ${generation} after ${restartBudget - 1} scheduled restart(s)`,
+        );
       // A restart (ours or the peer's) re-signals credentials.
       const { ufrag } = st.agent.getLocalCredentials();
       if (ufrag !== st.signalledUfrag) signalCredentials(st, st.spec.credentialsDelay);

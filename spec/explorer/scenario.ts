@@ -137,7 +137,8 @@ export function roundTripLoss(links: readonly LinkSpec[]): number {
 /**
  * Whether some candidate pair can work in this topology, by RFC 4787
  * reasoning (conservative: unsure combinations count as no path):
- * a lite peer is public; TURN on either side always gives a path; a public
+ * a lite peer is public; a relay works when the other side is public, has a
+ * server-reflexive candidate or relays too (TURN permissions are per IP); a public
  * side is reachable from any NAT; two NATed sides need server-reflexive
  * candidates: a full-cone side with one is reachable by anybody, two
  * endpoint-independent mappings punch through each other, and a symmetric
@@ -145,7 +146,10 @@ export function roundTripLoss(links: readonly LinkSpec[]): number {
  */
 export function pathExists(s: Scenario): boolean {
   const { a, b } = s;
-  if (s.lite || a.turn || b.turn) return true;
+  if (s.lite) return true;
+  // A relay needs a permission for the peer's public IP: the peer is public, has srflx, or relays too.
+  const relayed = (x: SideSpec, y: SideSpec) => x.turn && (y.nat === 'none' || y.stun || y.turn);
+  if (relayed(a, b) || relayed(b, a)) return true;
   if (a.nat === 'none' || b.nat === 'none') return true;
   if ((a.stun && a.nat === 'fullCone') || (b.stun && b.nat === 'fullCone')) return true;
   if (!(a.stun && b.stun)) return false;
