@@ -3,7 +3,13 @@ import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { BindError, InvalidArgumentError, InvalidOptionError } from '../lib/errors.js';
-import { mulberry32, type TraceEvent, type VirtualHost, VirtualNetwork } from '../lib/testing/index.js';
+import {
+  FastScheduler,
+  mulberry32,
+  type TraceEvent,
+  type VirtualHost,
+  VirtualNetwork,
+} from '../lib/testing/index.js';
 import type { PacketSocket, PortRange } from '../lib/transport/types.js';
 
 const text = new TextEncoder();
@@ -201,6 +207,7 @@ describe('VirtualNetwork losses and drops', () => {
         sent: 3,
         delivered: 0,
         dropped: 3,
+        duplicated: 0,
         dropReasons: { loss: 0, down: 0, unroutable: 1, unbound: 2, filtered: 0 },
       });
       expect(alice.stats.dropped).toBe(3);
@@ -255,6 +262,59 @@ describe('VirtualNetwork losses and drops', () => {
       });
       expectObservable(b.packets$.pipe(asText)).toBe('2ms x', { x: '203.0.113.7:1234 spoof' });
     });
+  });
+});
+
+describe('VirtualNetwork jitter, duplication, reordering (seeded)', () => {
+  function run(seed: number, conditions: Parameters<VirtualNetwork['setLink']>[2], n = 200) {
+    const fs = new FastScheduler();
+    const net = new VirtualNetwork({ scheduler: fs, seed, latency: 20 });
+    const { a, b } = pair(net);
+    net.setLink('alice', 'bob', conditions);
+    const arrivals: [number, number][] = [];
+    b.packets$.subscribe((p) => arrivals.push([fs.now(), p.data[0] as number]));
+    for (let i = 0; i < n; i++) fs.schedule(() => a.send(Uint8Array.of(i), b.port, b.address), i);
+    fs.flush();
+    return { arrivals, stats: net.stats };
+  }
+
+  it('jitter adds [0, jitter) ms to each datagram and lets later ones overtake', () => {
+    const { arrivals } = run(7, { jitter: 30 });
+    expect(arrivals).toHaveLength(200);
+    for (const [t, i] of arrivals) {
+      expect(t - i).toBeGreaterThanOrEqual(20);
+      expect(t - i).toBeLessThan(50);
+    }
+    expect(arrivals.some(([, i], k) => k > 0 && i < (arrivals[k - 1]?.[1] ?? 0))).toBe(true);
+  });
+
+  it('duplicate delivers about that share twice and counts the copies', () => {
+    const { arrivals, stats } = run(3, { duplicate: 0.25 }, 1000);
+    expect(arrivals.length - 1000).toBe(stats.duplicated);
+    expect(stats.duplicated).toBeGreaterThan(180);
+    expect(stats.duplicated).toBeLessThan(320);
+    expect(stats.sent + stats.duplicated).toBe(stats.delivered + stats.dropped);
+  });
+
+  it('reorder holds back some datagrams so that later ones overtake them', () => {
+    const { arrivals } = run(5, { reorder: 0.2 });
+    expect(arrivals).toHaveLength(200);
+    const late = arrivals.filter(([t, i]) => t - i > 20).length;
+    expect(late).toBeGreaterThan(20);
+    expect(arrivals.some(([, i], k) => k > 0 && i < (arrivals[k - 1]?.[1] ?? 0))).toBe(true);
+  });
+
+  it('is deterministic per seed', () => {
+    const c = { jitter: 15, duplicate: 0.1, reorder: 0.1, loss: 0.1 };
+    expect(run(11, c)).toEqual(run(11, c));
+    expect(run(11, c).arrivals).not.toEqual(run(12, c).arrivals);
+  });
+
+  it('rejects bad jitter, duplicate and reorder values', () => {
+    const net = new VirtualNetwork({ scheduler: new FastScheduler() });
+    expect(() => net.setLink('a', 'b', { jitter: -1 })).toThrow(InvalidArgumentError);
+    expect(() => net.setLink('a', 'b', { duplicate: 2 })).toThrow(InvalidArgumentError);
+    expect(() => net.setLink('a', 'b', { reorder: -0.1 })).toThrow(InvalidArgumentError);
   });
 });
 

@@ -6,6 +6,7 @@
 
 export { type AgentPair, type AgentPairOptions, createAgentPair } from './agent-pair.js';
 export { connectAgents, type SignalingOptions } from './connect.js';
+export { FastScheduler } from './fast-scheduler.js';
 export {
   CONNECTION_STATE_MARBLES,
   type ExpectStatesOptions,

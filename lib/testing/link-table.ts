@@ -9,15 +9,25 @@ export interface ResolvedLink {
   readonly latency: number;
   readonly loss: number;
   readonly down: boolean;
+  readonly jitter: number;
+  readonly duplicate: number;
+  readonly reorder: number;
 }
 
-/** Throws `error(message)` when latency, loss or down has the wrong type or range. */
+/** Throws `error(message)` when a condition has the wrong type or range. */
 export function checkConditions(c: LinkConditions, error: (message: string) => Error): void {
   if (c.latency !== undefined && !(Number.isFinite(c.latency) && c.latency >= 0))
     throw error(`latency must be a finite number >= 0, got ${String(c.latency)}`);
   if (c.loss !== undefined && !(typeof c.loss === 'number' && c.loss >= 0 && c.loss <= 1))
     throw error(`loss must be within 0..1, got ${String(c.loss)}`);
   if (c.down !== undefined && typeof c.down !== 'boolean') throw error('down must be a boolean');
+  if (c.jitter !== undefined && !(Number.isFinite(c.jitter) && c.jitter >= 0))
+    throw error(`jitter must be a finite number >= 0, got ${String(c.jitter)}`);
+  for (const k of ['duplicate', 'reorder'] as const) {
+    const v = c[k];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 1))
+      throw error(`${k} must be within 0..1, got ${String(v)}`);
+  }
 }
 
 /**
@@ -54,7 +64,14 @@ export class LinkTable {
         for (const l of layers) if (l?.[k] !== undefined) return l[k] as ResolvedLink[K];
         return this.defaults[k];
       };
-      resolved = { latency: pick('latency'), loss: pick('loss'), down: pick('down') };
+      resolved = {
+        latency: pick('latency'),
+        loss: pick('loss'),
+        down: pick('down'),
+        jitter: pick('jitter'),
+        duplicate: pick('duplicate'),
+        reorder: pick('reorder'),
+      };
       this.#resolved.set(key, resolved);
     }
     return resolved;

@@ -9,7 +9,7 @@ import type { Transport } from '../transport/types.js';
 export interface VirtualNetworkOptions {
   /** Scheduler that times every delivery (default `asyncScheduler`; pass the `TestScheduler` in tests). */
   readonly scheduler?: SchedulerLike;
-  /** Seed of the loss PRNG (default 1): the same seed and traffic give the same losses. */
+  /** Seed of the link PRNG (default 1): the same seed and traffic give the same losses, jitter, duplicates and reordering. */
   readonly seed?: number;
   /** Default one-way latency in scheduler time units (ms), default 5. */
   readonly latency?: number;
@@ -25,6 +25,15 @@ export interface LinkConditions {
   readonly loss?: number;
   /** A down link drops everything. */
   readonly down?: boolean;
+  /** Extra delay per datagram drawn uniformly from [0, jitter) ms (seeded PRNG); datagrams may overtake each other. */
+  readonly jitter?: number;
+  /** Probability 0..1 that a datagram that is not lost arrives twice (the copy with its own delay). */
+  readonly duplicate?: number;
+  /**
+   * Probability 0..1 that a datagram is held back by an extra delay drawn
+   * from [0, 2 × latency + jitter + 10) ms, so later datagrams overtake it.
+   */
+  readonly reorder?: number;
 }
 
 /** Options of {@link VirtualNetwork.createHost}. */
@@ -89,7 +98,7 @@ export interface TraceEvent {
   readonly dropped?: DropReason;
 }
 
-/** Network-wide counters. `sent` = `delivered` + `dropped` + datagrams in flight. */
+/** Network-wide counters. `sent` + `duplicated` = `delivered` + `dropped` + datagrams in flight. */
 export interface VirtualNetworkStats {
   /** Datagrams sockets sent (a datagram a NAT translates is still one datagram). */
   readonly sent: number;
@@ -97,6 +106,8 @@ export interface VirtualNetworkStats {
   readonly delivered: number;
   /** Datagrams dropped, for any reason. */
   readonly dropped: number;
+  /** Extra copies made by links with `duplicate` set. */
+  readonly duplicated: number;
   /** `dropped` by reason. */
   readonly dropReasons: Readonly<Record<DropReason, number>>;
 }

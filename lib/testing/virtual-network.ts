@@ -5,7 +5,7 @@
  */
 import { asyncScheduler, type Observable, type SchedulerLike, Subject } from 'rxjs';
 import { InvalidArgumentError, InvalidOptionError } from '../errors.js';
-import { checkConditions, LinkTable } from './link-table.js';
+import { checkConditions, LinkTable, type ResolvedLink } from './link-table.js';
 import { NatBox } from './nat-box.js';
 import type { NatOptions, VirtualNat } from './nat-types.js';
 import { endpointText, normalizeAddress } from './network-addresses.js';
@@ -45,7 +45,8 @@ interface Hop {
 
 /**
  * Deterministic in-memory network. Hosts own addresses; sockets bound on them
- * exchange datagrams with per-link latency, seeded loss and up/down state, all
+ * exchange datagrams with per-link latency, and seeded jitter, loss,
+ * duplication and reordering, and up/down state, all
  * timed by the given scheduler. Payloads are copied at send time.
  *
  * - Ports: without a range, `bind` takes the next free ephemeral port of that
@@ -90,6 +91,7 @@ export class VirtualNetwork {
   readonly #trace = new Subject<TraceEvent>();
   #sent = 0;
   #delivered = 0;
+  #duplicated = 0;
   readonly #drops: Record<DropReason, number> = { loss: 0, down: 0, unroutable: 0, unbound: 0, filtered: 0 };
 
   /** Every delivery to a socket and every drop, for assertions and debugging. Hot; never completes. */
@@ -103,14 +105,20 @@ export class VirtualNetwork {
     checkConditions({ latency, loss }, (m) => new InvalidOptionError(m));
     this.scheduler = scheduler;
     this.#random = mulberry32(seed);
-    this.#links = new LinkTable({ latency, loss, down: false });
+    this.#links = new LinkTable({ latency, loss, down: false, jitter: 0, duplicate: 0, reorder: 0 });
   }
 
   /** Counters so far (a snapshot). */
   get stats(): VirtualNetworkStats {
     let dropped = 0;
     for (const n of Object.values(this.#drops)) dropped += n;
-    return { sent: this.#sent, delivered: this.#delivered, dropped, dropReasons: { ...this.#drops } };
+    return {
+      sent: this.#sent,
+      delivered: this.#delivered,
+      dropped,
+      duplicated: this.#duplicated,
+      dropReasons: { ...this.#drops },
+    };
   }
 
   /**
@@ -203,7 +211,26 @@ export class VirtualNetwork {
     else if (link.down) this.#drop(packet, origin, to.name, 'down');
     else if (link.loss >= 1 || (link.loss > 0 && this.#random() < link.loss))
       this.#drop(packet, origin, to.name, 'loss');
-    else this.scheduler.schedule(this.#arrive, link.latency, { packet, to, realm, origin });
+    else {
+      const hop: Hop = { packet, to, realm, origin };
+      this.scheduler.schedule(this.#arrive, this.#delay(link), hop);
+      if (link.duplicate > 0 && this.#random() < link.duplicate) {
+        this.#duplicated++;
+        this.scheduler.schedule(this.#arrive, this.#delay(link), {
+          ...hop,
+          packet: { ...packet, data: new Uint8Array(packet.data) },
+        });
+      }
+    }
+  }
+
+  /** One datagram's delay on `link`: latency, plus jitter, plus a reordering hold-back. */
+  #delay(link: ResolvedLink): number {
+    let delay = link.latency;
+    if (link.jitter > 0) delay += this.#random() * link.jitter;
+    if (link.reorder > 0 && this.#random() < link.reorder)
+      delay += this.#random() * (2 * link.latency + link.jitter + 10);
+    return delay;
   }
 
   /** Given to hosts (not public): counts and routes a datagram a socket sends. */

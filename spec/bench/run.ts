@@ -10,6 +10,10 @@
  *    in-process signaling, default `ta` vs `ta: 5`, interleaved.
  * 3. Heap per idle connected agent pair.
  *
+ * 4. Optional, with BENCH_VIRTUAL=1000,3000,10000 (sizes): N concurrent agent
+ *    pairs on the virtual network under a FastScheduler, wall time until all
+ *    connected (see virtual-scale.ts).
+ *
  * Traffic goes to 127.0.0.1 only. Env overrides: BENCH_N (datagrams per
  * throughput run, default 200000), BENCH_ROUNDS (5), BENCH_PAIRS (30),
  * BENCH_IDLE_PAIRS (20).
@@ -21,6 +25,7 @@ import { runInNewContext } from 'node:vm';
 import { type AgentPair, connectPair, type PairOptions } from './agents.js';
 import { fmt, max, median, min, percentile, table } from './report.js';
 import { iceLink, type Link, type PumpOptions, type PumpResult, pump, rawLink } from './throughput.js';
+import { virtualScale } from './virtual-scale.js';
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -44,11 +49,21 @@ const PUMP: Omit<PumpOptions, 'total'> = {
   quietMs: 200,
 };
 
-// A wedged agent must not hang the report forever.
+const VIRTUAL = (process.env.BENCH_VIRTUAL ?? '')
+  .split(',')
+  .filter((s) => s.trim() !== '')
+  .map((s) => {
+    const n = Number(s);
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error('BENCH_VIRTUAL must list positive integers');
+    return n;
+  });
+
+// A wedged agent must not hang the report forever (the virtual scale section gets 60 s per 1,000 pairs more).
+const watchdogMs = 180_000 + VIRTUAL.reduce((sum, n) => sum + 60 * n, 0);
 const watchdog = setTimeout(() => {
-  console.error('\nbench: gave up after 180 s (something did not finish)');
+  console.error(`\nbench: gave up after ${watchdogMs / 1000} s (something did not finish)`);
   process.exit(1);
-}, 180_000);
+}, watchdogMs);
 watchdog.unref();
 
 const benchStarted = performance.now();
@@ -255,6 +270,7 @@ async function memory(): Promise<void> {
 const tp = await throughput();
 await timeToConnected();
 await memory();
+if (VIRTUAL.length > 0) virtualScale(VIRTUAL);
 console.log(
   `summary: throughput rx-ice/raw ${tp ? `${fmt(tp.ratio, 3)}x (${tp.ratio >= TARGET_RATIO ? 'target met' : 'below target'})` : 'n/a'}; ` +
     `total bench time ${fmt((performance.now() - benchStarted) / 1000, 1)} s`,

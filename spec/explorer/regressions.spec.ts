@@ -1,0 +1,119 @@
+/**
+ * Failing explorer sessions, replayed by name. Each case is a scenario
+ * literal (as `npm run explore` prints it) and the defect it exposed; a case
+ * passes once the defect is fixed. Cases under "open defects" failed when
+ * they were added (branch `explore`) and are left as normal tests on
+ * purpose, so a fix on main can be checked against them.
+ * Replay one with a trace: `npm run explore -- --scenario '<JSON>'`.
+ */
+import { describe, expect, it } from 'vitest';
+import { runScenario } from './runner.js';
+import type { Scenario } from './scenario.js';
+
+function expectClean(scenario: Scenario): void {
+  const { violations } = runScenario(scenario);
+  expect(violations.map((v) => `${v.invariant}${v.side ? ` (${v.side})` : ''}: ${v.message}`)).toEqual([]);
+}
+
+const quiet = { latency: 0, jitter: 0, loss: 0, duplicate: 0, reorder: 0 };
+
+describe('explorer regressions: open defects', () => {
+  it('inv 4: a relayed candidate gathered after selection is paired and checked (controlling agent, ICE-lite peer)', () => {
+    // a (symmetric NAT, TURN) selects prflx -> b's host at 1.4 s; its TURN allocation completes later
+    // (275 ms server link) and the new relay -> host pair is checked at 1.9 s.
+    expectClean({
+      seed: 5,
+      a: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 2999,
+        candidateDelay: 305,
+        trickleStep: 8,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 3335,
+        restartAt: null,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlled',
+        stun: false,
+        turn: false,
+        credentialsDelay: 1190,
+        candidateDelay: 9,
+        trickleStep: 7,
+        endOfCandidates: 'never',
+        lateEndDelay: 5867,
+        restartAt: null,
+      },
+      link: { latency: 0, jitter: 2, loss: 0, duplicate: 0, reorder: 0 },
+      serverLinkA: { latency: 275, jitter: 78, loss: 0, duplicate: 0, reorder: 0 },
+      serverLinkB: { latency: 147, jitter: 6, loss: 0, duplicate: 0.02, reorder: 0.03 },
+      lite: true,
+    });
+  });
+
+  it('inv 1: candidates of a remote restart that overtake the first credentials are filed under the old generation and lost', () => {
+    // b (ICE-lite) restarts at 854 ms before a has any credentials. a gets b's generation-1 candidate
+    // (ufrag tagged) at 2366, then b's stale generation-0 credentials at 2885, then the generation-1
+    // credentials at 3739 and restarts: the held candidate is gone (RemoteCandidateIntake.add only holds
+    // a tagged candidate when credentials are already known), so a's new session has no pair and fails at PAC.
+    expectClean({
+      seed: 9,
+      a: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: false,
+        turn: false,
+        credentialsDelay: 11,
+        candidateDelay: 1992,
+        trickleStep: 23,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 8665,
+        restartAt: null,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlled',
+        stun: false,
+        turn: false,
+        credentialsDelay: 2885,
+        candidateDelay: 1512,
+        trickleStep: 443,
+        endOfCandidates: 'late',
+        lateEndDelay: 14996,
+        restartAt: 854,
+      },
+      link: { latency: 299, jitter: 13, loss: 0, duplicate: 0, reorder: 0.17 },
+      serverLinkA: { latency: 111, jitter: 0, loss: 0, duplicate: 0.04, reorder: 0 },
+      serverLinkB: { latency: 3, jitter: 39, loss: 0.04, duplicate: 0, reorder: 0.01 },
+      lite: true,
+    });
+  });
+});
+
+describe('explorer regressions: fixed', () => {
+  it('baseline: two public agents on quiet links connect and keep every invariant', () => {
+    const side = {
+      nat: 'none',
+      stun: false,
+      turn: false,
+      credentialsDelay: 0,
+      candidateDelay: 0,
+      trickleStep: 0,
+      endOfCandidates: 'prompt',
+      lateEndDelay: 1000,
+      restartAt: null,
+    } as const;
+    expectClean({
+      seed: 1,
+      a: { ...side, role: 'controlling' },
+      b: { ...side, role: 'controlled' },
+      link: { ...quiet, latency: 20 },
+      serverLinkA: quiet,
+      serverLinkB: quiet,
+      lite: false,
+    });
+  });
+});
