@@ -17,8 +17,10 @@ function expectClean(scenario: Scenario): void {
 
 const quiet = { latency: 0, jitter: 0, loss: 0, duplicate: 0, reorder: 0 };
 
+// Open defects the explorer found (issue #10): `it.fails` pins that each still reproduces; when a fix
+// lands the test fails, and it becomes a plain `it` in the describe below.
 describe('explorer regressions: open defects', () => {
-  it('inv 4: a relayed candidate gathered after selection is paired and checked (controlling agent, ICE-lite peer)', () => {
+  it.fails('inv 4: a relayed candidate gathered after selection is paired and checked (controlling agent, ICE-lite peer)', () => {
     // a (symmetric NAT, TURN) selects prflx -> b's host at 1.4 s; its TURN allocation completes later
     // (275 ms server link) and the new relay -> host pair is checked at 1.9 s.
     expectClean({
@@ -54,7 +56,7 @@ describe('explorer regressions: open defects', () => {
     });
   });
 
-  it('inv 1: candidates of a remote restart that overtake the first credentials are filed under the old generation and lost', () => {
+  it.fails('inv 1: candidates of a remote restart that overtake the first credentials are filed under the old generation and lost', () => {
     // b (ICE-lite) restarts at 854 ms before a has any credentials. a gets b's generation-1 candidate
     // (ufrag tagged) at 2366, then b's stale generation-0 credentials at 2885, then the generation-1
     // credentials at 3739 and restarts: the held candidate is gone (RemoteCandidateIntake.add only holds
