@@ -158,6 +158,7 @@ export class SessionDriver {
       remoteIceLite: this.remoteIceLite,
       lite: o.lite,
       liteTimeout: o.liteTimeout,
+      tcp: o.tcp !== false,
     });
   }
 

@@ -148,12 +148,12 @@ export class VirtualTcpNetwork {
     });
   }
 
-  /** Internal: runs `work` after the one-way latency. */
+  /** Runs `work` after the one-way latency. @internal */
   later(work: () => void): void {
     this.#scheduler.schedule(work, this.#latency);
   }
 
-  /** Internal: counts bytes handed to a reader. */
+  /** Counts bytes handed to a reader. @internal */
   delivered(bytes: number): void {
     this.#stats.bytesDelivered += bytes;
   }
@@ -221,7 +221,7 @@ class VirtualListener implements TcpListener {
  * half-open ({@link goSilent}).
  */
 export class VirtualTcpEnd implements TcpConnection {
-  /** The other end (set right after construction). */
+  /** The other end (set right after construction). @internal */
   peer: VirtualTcpEnd | undefined;
   readonly data$: Observable<Uint8Array>;
   readonly #data = new Subject<Uint8Array>();
@@ -288,7 +288,7 @@ export class VirtualTcpEnd implements TcpConnection {
     if (this.peer) this.peer.#silent = true;
   }
 
-  /** Internal: bytes from the peer. */
+  /** Bytes from the peer. @internal */
   arrive(chunk: Uint8Array, from: VirtualTcpEnd): void {
     if (this.#closeReason !== undefined || this.#silent) return;
     if (this.#paused) {
@@ -304,7 +304,7 @@ export class VirtualTcpEnd implements TcpConnection {
     this.#data.next(chunk);
   }
 
-  /** Internal: the peer's FIN or RST arrived. */
+  /** The peer's FIN or RST arrived. @internal */
   ended(reason: TcpCloseReason): void {
     if (!this.#silent) this.#end(reason);
   }
