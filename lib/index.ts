@@ -65,12 +65,16 @@ export type {
   IceStatsReport,
   IceTransportStats,
 } from './stats-report.js';
+export { connectTcp, listenTcp, withNodeTcp } from './transport/tcp.js';
 export type {
   AddressFamily,
   HostAddress,
   InboundPacket,
   PacketSocket,
   PortRange,
+  TcpCloseReason,
+  TcpConnection,
+  TcpListener,
   Transport,
 } from './transport/types.js';
 export { UdpTransport, type UdpTransportOptions } from './transport/udp.js';

@@ -6,6 +6,7 @@ import type { IceRole } from './core/pair.js';
 import { DEFAULT_RETRANSMISSION, type RetransmissionPolicy } from './core/retransmission.js';
 import { InvalidOptionError } from './errors.js';
 import type { MdnsMode, MdnsPublisher, MdnsResolver } from './mdns/agent-mdns.js';
+import { withNodeTcp } from './transport/tcp.js';
 import type { PortRange, Transport } from './transport/types.js';
 import { UdpTransport } from './transport/udp.js';
 import type { TurnTlsOptions } from './turn/stream-connection.js';
@@ -158,6 +159,18 @@ export interface IceAgentOptions {
    */
   readonly interfacePollInterval?: number;
   /**
+   * ICE-TCP (RFC 6544), off by default. `true` gathers, besides the UDP
+   * candidates, two TCP host candidates per address: a passive one listening
+   * on a port of `ports`, and an active one (signaled with port 9) that
+   * connects to the peer's passive candidates; checks, consent and data then
+   * travel RFC 4571-framed over one connection per pair. `'only'` gathers the
+   * TCP candidates and no UDP ones (for networks that block UDP). The
+   * transport must offer `listenTcp` and `connectTcp` (the default one does);
+   * TCP is for host candidates only, so `'only'` with `iceServers`, and TCP
+   * with `lite` or `iceTransportPolicy: 'relay'`, are errors.
+   */
+  readonly tcp?: boolean | 'only';
+  /**
    * mDNS (RFC 6762) names in candidates: `'resolve'` (default) resolves the
    * remote's `<uuid>.local` candidates with one-shot queries (until resolved,
    * or if they never are, the agent still connects through the peer-reflexive
@@ -212,6 +225,7 @@ export interface ResolvedOptions {
   readonly lite: boolean;
   readonly liteTimeout: number;
   readonly interfacePollInterval: number;
+  readonly tcp: boolean | 'only';
   readonly mdns: MdnsMode;
   readonly mdnsResolver: MdnsResolver | undefined;
   readonly mdnsPublisher: MdnsPublisher | undefined;
@@ -241,7 +255,8 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
   checkPlainObject('serverRetransmission', options.serverRetransmission);
   checkPlainObject('retransmission', options.retransmission);
   const scheduler = checkScheduler(options.scheduler);
-  const transport = checkTransport(options.transport);
+  const tcp = checkTcp(options);
+  const transport = checkTransport(options.transport, tcp !== false);
   const serverRetransmission = { ...DEFAULT_SERVER_RETRANSMISSION, ...options.serverRetransmission };
   checkInteger('serverRetransmission.initialRto', serverRetransmission.initialRto, 10, 10_000);
   checkInteger('serverRetransmission.retransmissions', serverRetransmission.retransmissions, 0, 10);
@@ -292,6 +307,7 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     lite: options.lite ?? false,
     liteTimeout: checkInteger('liteTimeout', options.liteTimeout ?? DEFAULT_LITE_TIMEOUT, 1000, 3_600_000),
     interfacePollInterval: checkPollInterval(options.interfacePollInterval ?? 5000),
+    tcp,
     mdns,
     mdnsResolver:
       mdns === 'off' ? undefined : (options.mdnsResolver ?? transport.resolveMdns?.bind(transport)),
@@ -337,8 +353,8 @@ function checkScheduler(value: unknown): SchedulerLike {
 }
 
 /** Duck-typed: a {@link Transport} has `bind()` and `hostAddresses()`, and its optional mDNS hooks are functions. */
-function checkTransport(value: unknown): Transport {
-  if (value === undefined) return new UdpTransport();
+function checkTransport(value: unknown, tcp: boolean): Transport {
+  if (value === undefined) return tcp ? withNodeTcp(new UdpTransport()) : new UdpTransport();
   const t = value as Partial<Transport> | null;
   if (
     typeof t !== 'object' ||
@@ -355,7 +371,27 @@ function checkTransport(value: unknown): Transport {
       throw new InvalidOptionError(`transport.${hook} must be a function when present`);
     }
   }
+  if (tcp && (typeof t.listenTcp !== 'function' || typeof t.connectTcp !== 'function')) {
+    throw new InvalidOptionError('tcp needs a transport with listenTcp() and connectTcp() functions');
+  }
   return value as Transport;
+}
+
+/** `tcp`: a boolean or 'only', for host candidates of a full agent. */
+function checkTcp(options: IceAgentOptions): boolean | 'only' {
+  const tcp = options.tcp ?? false;
+  if (tcp !== true && tcp !== false && tcp !== 'only') {
+    throw new InvalidOptionError(`tcp must be true, false or 'only', got ${describe(tcp)}`);
+  }
+  if (tcp === false) return tcp;
+  if (options.lite === true) throw new InvalidOptionError('tcp is not supported for lite agents');
+  if (options.iceTransportPolicy === 'relay') {
+    throw new InvalidOptionError("tcp gathers host candidates, which iceTransportPolicy 'relay' never uses");
+  }
+  if (tcp === 'only' && options.iceServers !== undefined && options.iceServers.length > 0) {
+    throw new InvalidOptionError("tcp: 'only' gathers TCP host candidates only: remove iceServers");
+  }
+  return tcp;
 }
 
 /** A short description of a bad value for error messages (never the whole value). */

@@ -5,17 +5,19 @@
  * @internal
  * @module
  */
-import { catchError, EMPTY, from, map, mergeMap, type Subscription } from 'rxjs';
+import { catchError, EMPTY, from, map, merge, mergeMap, type Subscription } from 'rxjs';
 import { candidatePriority, computeFoundation, localPreference } from '../candidate.js';
 import type { Candidate } from '../candidate-types.js';
 import { CandidateShaper, type IceCandidate } from '../ice-candidate.js';
 import type { LocalNamePublisher } from '../mdns/agent-mdns.js';
 import type { ResolvedOptions } from '../options.js';
+import type { TcpPacketSocket } from '../transport/tcp-packet-socket.js';
 import type { HostAddress, InboundPacket, PacketSocket } from '../transport/types.js';
 import { ServerGathering } from '../turn/gathering.js';
 import { TurnRelaySocket } from '../turn/relay-socket.js';
 import { type AgentContext, type BoundSocket, nowOf } from './context.js';
 import type { SessionDriver } from './session-driver.js';
+import { openTcpSockets, tcpHostCandidate } from './tcp-gathering.js';
 
 /** The transport's addresses the `ipFilter` selects, each once. */
 export function selectHostAddresses(
@@ -68,22 +70,31 @@ export class LocalGathering {
     const addresses = selectHostAddresses(transport.hostAddresses(), ipFilter);
     this.servers?.close();
     this.servers = this.createServerGathering();
-    this.binding = from(addresses)
-      .pipe(
-        mergeMap((host, index) =>
-          transport.bind(host.address, ports).pipe(
-            map((socket) => ({ socket, index })),
-            catchError(() => {
-              this.context.counters.bindErrors++;
-              return EMPTY;
-            }),
-          ),
+    // tcp: 'only' binds no UDP socket (RFC 6544 candidates only).
+    const udp$ = from(options.tcp === 'only' ? [] : addresses).pipe(
+      mergeMap((host, index) =>
+        transport.bind(host.address, ports).pipe(
+          map((socket) => ({ socket, index })),
+          catchError(() => {
+            this.context.counters.bindErrors++;
+            return EMPTY;
+          }),
         ),
-      )
-      .subscribe({
-        next: ({ socket, index }) => this.addHostSocket(socket, index),
-        complete: () => this.servers?.hostSocketsDone(),
-      });
+      ),
+    );
+    const tcp$ =
+      options.tcp === false
+        ? EMPTY
+        : openTcpSockets(transport, addresses, ports, () => this.context.counters.bindErrors++).pipe(
+            map((tcp) => ({ ...tcp, tcp: true as const })),
+          );
+    this.binding = merge(udp$, tcp$).subscribe({
+      next: (bound) =>
+        'tcp' in bound
+          ? this.addTcpSocket(bound.socket, bound.index)
+          : this.addHostSocket(bound.socket, bound.index),
+      complete: () => this.servers?.hostSocketsDone(),
+    });
   }
 
   /** A restart: re-announces what is bound while the first gathering still binds (its completion ends this generation too). */
@@ -118,6 +129,20 @@ export class LocalGathering {
     this.context.sockets.set(id, bound);
     this.announceHost(bound);
     this.servers?.addHostSocket(id, socket, host);
+  }
+
+  /** Announces an ICE-TCP host candidate (not given to STUN/TURN servers: they are reached over UDP). */
+  private addTcpSocket(socket: TcpPacketSocket, interfaceIndex: number): void {
+    if (this.context.stopped) {
+      socket.close();
+      return;
+    }
+    const id = this.nextSocketId++;
+    const host = tcpHostCandidate(socket, interfaceIndex);
+    const subscription = socket.packets$.subscribe((packet) => this.receive(id, packet));
+    const bound: BoundSocket = { id, socket, host, subscription, reflexive: [] };
+    this.context.sockets.set(id, bound);
+    this.announceHost(bound);
   }
 
   /**

@@ -170,6 +170,7 @@ export class SessionDriver {
       remoteRenomination: this.remoteRenomination,
       lite: o.lite,
       liteTimeout: o.liteTimeout,
+      tcp: o.tcp !== false,
     });
   }
 

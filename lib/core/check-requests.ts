@@ -67,7 +67,9 @@ export abstract class CheckRequests extends CheckResponses {
       }),
     });
 
-    const remote = this.findRemote(address, port) ?? this.learnPeerReflexive(address, port, request.priority);
+    const remote =
+      this.findRemote(address, port, local.candidate.transport) ??
+      this.learnPeerReflexive(address, port, request.priority, local.candidate);
     if (!remote) return;
     let pair = this.checklist.find(socketId, address, port);
     if (!pair) {
@@ -149,12 +151,13 @@ export abstract class CheckRequests extends CheckResponses {
     address: string,
     port: number,
     priority: number | undefined,
+    local?: Candidate,
   ): Candidate | undefined {
     if (this.remoteCandidates.length >= this.config.maxRemoteCandidates) {
       this.counters.droppedPeerReflexive++;
       return undefined;
     }
-    const candidate = remotePeerReflexive(this.nextPrflxId++, address, port, priority);
+    const candidate = remotePeerReflexive(this.nextPrflxId++, address, port, priority, local);
     this.remoteCandidates.push(candidate);
     this.events.push({ type: 'remote-candidate', candidate });
     return candidate;

@@ -159,6 +159,8 @@ export abstract class CheckResponses extends NominatingSession {
       (c) => c.candidate.address === address && c.candidate.port === port,
     );
     if (known || pair.local.candidate.type === 'relay') return;
+    // RFC 6544 §7.1: a TCP connection's mapped port is its ephemeral one; only a new address is news.
+    if (pair.local.candidate.transport === 'tcp' && address === pair.local.candidate.address) return;
     this.localCandidates.push(localPeerReflexive(pair.local, address, port));
   }
 }

@@ -7,19 +7,22 @@ import { candidatePriority, computeFoundation } from '../candidate.js';
 import type { Candidate } from '../candidate-types.js';
 import { peerReflexivePriority } from './check-messages.js';
 import type { LocalCandidate } from './pair.js';
+import { peerReflexiveTcpType } from './tcp-pairing.js';
 
 /**
  * A remote peer-reflexive candidate learned from a check's source address
  * (RFC 8445 §7.3.1.3): the foundation only has to be unique; the priority
- * comes from the request's PRIORITY.
+ * comes from the request's PRIORITY. Learned on the socket of a TCP
+ * candidate `local`, it is a TCP one (RFC 6544 §7.2).
  */
 export function remotePeerReflexive(
   serial: number,
   address: string,
   port: number,
   priority: number | undefined,
+  local?: Candidate,
 ): Candidate {
-  return {
+  const learned: Candidate = {
     foundation: `prflx${serial}`,
     component: 1,
     transport: 'udp',
@@ -29,6 +32,9 @@ export function remotePeerReflexive(
     type: 'prflx',
     extensions: [],
   };
+  // RFC 6544 §7.2: learned over a TCP connection, it is a TCP candidate of the opposite tcptype.
+  if (local?.transport !== 'tcp' || local.tcpType === undefined) return learned;
+  return { ...learned, transport: 'tcp', tcpType: peerReflexiveTcpType(local.tcpType) };
 }
 
 /**
@@ -39,9 +45,9 @@ export function remotePeerReflexive(
 export function localPeerReflexive(base: LocalCandidate, address: string, port: number): LocalCandidate {
   const candidate = base.candidate;
   const learned: Candidate = {
-    foundation: computeFoundation('prflx', candidate.address, 'udp'),
+    foundation: computeFoundation('prflx', candidate.address, candidate.transport),
     component: 1,
-    transport: 'udp',
+    transport: candidate.transport,
     priority: peerReflexivePriority(candidate),
     address,
     port,
@@ -49,6 +55,7 @@ export function localPeerReflexive(base: LocalCandidate, address: string, port: 
     relatedAddress: candidate.address,
     relatedPort: candidate.port,
     extensions: [],
+    ...(candidate.tcpType === undefined ? {} : { tcpType: candidate.tcpType }),
   };
   return {
     socketId: base.socketId,

@@ -140,8 +140,11 @@ export abstract class SessionState {
     this.setState('failed');
   }
 
-  protected findRemote(address: string, port: number): Candidate | undefined {
-    return this.remoteCandidates.find((c) => c.port === port && c.address === address);
+  protected findRemote(address: string, port: number, transport?: 'udp' | 'tcp'): Candidate | undefined {
+    return this.remoteCandidates.find(
+      (c) =>
+        c.port === port && c.address === address && (transport === undefined || c.transport === transport),
+    );
   }
 
   protected facts(): ConclusionFacts {

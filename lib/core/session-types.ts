@@ -9,6 +9,7 @@ import type { LivenessConfig } from './liveness.js';
 import type { NominationPolicy } from './nomination-policy.js';
 import type { CandidatePair, IceRole } from './pair.js';
 import type { RetransmissionPolicy } from './retransmission.js';
+import type { isCheckableTransportPair } from './tcp-pairing.js';
 
 /** Connection states (W3C `RTCIceConnectionState`, plus `new`/`closed`). */
 export type ConnectionState =
@@ -79,6 +80,12 @@ export interface SessionConfig {
   readonly lite?: boolean;
   /** Lite only: ms without a check from the peer before `failed` (`peer-silent`); default 30000. */
   readonly liteTimeout?: number;
+  /**
+   * Accept TCP remote candidates (RFC 6544): they pair by `tcptype`
+   * ({@link isCheckableTransportPair}). Off: they are counted in
+   * `unsupportedRemoteCandidates` and ignored.
+   */
+  readonly tcp?: boolean;
   /** The peer is an ICE-lite agent (RFC 8445 §2.5): it never checks, and never takes the controlling role. */
   readonly remoteIceLite?: boolean;
 }

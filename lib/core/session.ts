@@ -16,6 +16,7 @@ import { PairLiveness } from './liveness.js';
 import { NO_NOMINATION } from './nomination.js';
 import { createPair, isOnPath, type LocalCandidate } from './pair.js';
 import type { RemoteCandidateOutcome } from './session-types.js';
+import { isCheckableTransportPair } from './tcp-pairing.js';
 
 export type { AwaitedInput } from './conclusion.js';
 export type {
@@ -80,11 +81,11 @@ export class IceSession extends CheckRequests {
    * checking has concluded it is remembered but not paired (RFC 8445 §8.1.2).
    */
   addRemoteCandidate(remote: Candidate, now: number): RemoteCandidateOutcome {
-    if (remote.transport !== 'udp' || ipVersion(remote.address) === 0) {
+    if (!this.supportsTransport(remote) || ipVersion(remote.address) === 0) {
       this.counters.unsupportedRemoteCandidates++;
       return 'unsupported';
     }
-    const known = this.findRemote(remote.address, remote.port);
+    const known = this.findRemote(remote.address, remote.port, remote.transport);
     if (known) {
       // A signaled candidate replaces the peer-reflexive stand-in learned from a check, in its pairs too.
       if (known.type === 'prflx' && remote.type !== 'prflx') {
@@ -312,10 +313,16 @@ export class IceSession extends CheckRequests {
     this.setState('completed');
   }
 
+  /** UDP always; TCP (RFC 6544) when the session was made with `tcp`. */
+  private supportsTransport(remote: Candidate): boolean {
+    return remote.transport === 'udp' || (remote.transport === 'tcp' && this.config.tcp === true);
+  }
+
   private pair(local: LocalCandidate, remote: Candidate): void {
     // A lite agent keeps no checklist of its own: its pairs come from the peer's checks.
     if (this.config.lite) return;
     if (ipVersion(local.candidate.address) !== ipVersion(remote.address)) return;
+    if (!isCheckableTransportPair(local.candidate, remote)) return;
     this.checklist.add(createPair(this.nextPairId++, local, remote, this.role));
   }
 }

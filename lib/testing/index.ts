@@ -58,3 +58,11 @@ export type {
   VirtualPacket,
 } from './virtual-network.js';
 export { VirtualNetwork } from './virtual-network.js';
+export {
+  VirtualTcpEnd,
+  VirtualTcpNetwork,
+  type VirtualTcpOptions,
+  type VirtualTcpStats,
+  type WithTcpOptions,
+  withTcp,
+} from './virtual-tcp.js';

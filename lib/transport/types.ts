@@ -78,4 +78,70 @@ export interface Transport {
   resolveMdns?(hostname: string): Observable<string>;
   /** Answers mDNS queries for `name → address` records until unsubscribed. Optional. */
   publishMdns?(records: ReadonlyMap<string, string>): Observable<never>;
+  /**
+   * Listens for TCP connections on `address`, on a port within `ports` (any
+   * port when omitted), for passive ICE-TCP candidates (RFC 6544). Emits the
+   * listener once and completes, or errors with a `BindError`. Optional:
+   * transports without TCP leave it out (then the `tcp` option gathers nothing).
+   */
+  listenTcp?(address: string, ports?: PortRange): Observable<TcpListener>;
+  /**
+   * Opens a TCP connection from `localAddress` (any port) to
+   * `remoteAddress:remotePort`, for active ICE-TCP candidates. Emits the
+   * connection once it is established and completes, or errors when it cannot
+   * be (refused, unreachable). Unsubscribing before it is established aborts it.
+   * Optional, like {@link listenTcp}.
+   */
+  connectTcp?(localAddress: string, remoteAddress: string, remotePort: number): Observable<TcpConnection>;
+}
+
+/** Why a TCP connection ended: the peer closed it (FIN), reset it (RST), or it failed otherwise. */
+export type TcpCloseReason = 'end' | 'reset' | 'error' | 'closed';
+
+/**
+ * One established TCP connection: a byte stream, no framing (the agent adds
+ * RFC 4571 framing on top).
+ */
+export interface TcpConnection {
+  /** Local address of the connection. */
+  readonly localAddress: string;
+  /** Local port of the connection. */
+  readonly localPort: number;
+  /** Address of the peer. */
+  readonly remoteAddress: string;
+  /** Port of the peer. */
+  readonly remotePort: number;
+  /**
+   * Bytes received, in order, as the stream delivers them (chunk boundaries
+   * mean nothing). Hot: subscribe once, right away; completes when the
+   * connection ends for any reason ({@link closeReason} tells which). Never errors.
+   */
+  readonly data$: Observable<Uint8Array>;
+  /**
+   * Queues bytes for sending. Never throws for network errors. The bytes stay
+   * counted in {@link bufferedAmount} until the peer's window takes them.
+   */
+  write(data: Uint8Array): void;
+  /** Bytes written but not yet handed to the network (a slow reader makes it grow). */
+  readonly bufferedAmount: number;
+  /** Set once the connection ended; undefined while it is open. */
+  readonly closeReason: TcpCloseReason | undefined;
+  /** Ends the connection gracefully (FIN after what was written); `data$` completes. Idempotent. */
+  close(): void;
+  /** Aborts the connection (RST); `data$` completes. Idempotent. */
+  reset(): void;
+}
+
+/** A listening TCP socket. */
+export interface TcpListener {
+  /** Local address it listens on. */
+  readonly address: string;
+  /** Local port it listens on. */
+  readonly port: number;
+  /** Address family. */
+  readonly family: AddressFamily;
+  /** Accepted connections. Hot: subscribe once; completes when the listener closes. */
+  readonly connections$: Observable<TcpConnection>;
+  /** Stops listening; accepted connections stay open. Idempotent. */
+  close(): void;
 }

@@ -1,0 +1,65 @@
+/**
+ * ICE-TCP host candidates (RFC 6544): per host address, an active candidate
+ * (connects on its first check, signals port 9) and a passive one (listens
+ * on a port of the `ports` range), each as a {@link TcpPacketSocket} the
+ * agent reads and sends through like a UDP socket.
+ * @internal
+ * @module
+ */
+import { catchError, EMPTY, from, map, merge, mergeMap, type Observable, of } from 'rxjs';
+import { computeFoundation, localPreference } from '../candidate.js';
+import type { Candidate } from '../candidate-types.js';
+import { tcpCandidatePriority, tcpOtherPreference } from '../core/tcp-pairing.js';
+import { TcpPacketSocket } from '../transport/tcp-packet-socket.js';
+import type { HostAddress, PortRange, Transport } from '../transport/types.js';
+
+/** A TCP candidate's socket and the index of its interface (for the local preference). */
+export interface TcpHostSocket {
+  readonly socket: TcpPacketSocket;
+  readonly index: number;
+}
+
+/**
+ * The TCP sockets of `addresses`: the active ones at once, the passive ones
+ * once listening. A listen that fails calls `failed` and is skipped.
+ */
+export function openTcpSockets(
+  transport: Transport,
+  addresses: readonly HostAddress[],
+  ports: PortRange | undefined,
+  failed: () => void,
+): Observable<TcpHostSocket> {
+  const { listenTcp, connectTcp } = transport;
+  if (listenTcp === undefined || connectTcp === undefined) return EMPTY;
+  return from(addresses).pipe(
+    mergeMap((host, index) => {
+      const active = TcpPacketSocket.active(host.address, (address, port) =>
+        connectTcp.call(transport, host.address, address, port),
+      );
+      const passive = listenTcp.call(transport, host.address, ports).pipe(
+        map((listener) => ({ socket: TcpPacketSocket.passive(listener), index })),
+        catchError(() => {
+          failed();
+          return EMPTY;
+        }),
+      );
+      return merge(of({ socket: active, index }), passive);
+    }),
+  );
+}
+
+/** The host candidate of a TCP socket (RFC 6544 §4.5 tcptype, §4.2 priority). */
+export function tcpHostCandidate(socket: TcpPacketSocket, interfaceIndex: number): Candidate {
+  const other = tcpOtherPreference(localPreference(socket.address, Math.min(interfaceIndex, 16383)));
+  return {
+    foundation: computeFoundation('host', socket.address, 'tcp'),
+    component: 1,
+    transport: 'tcp',
+    priority: tcpCandidatePriority('host', socket.tcpType, other, 1),
+    address: socket.address,
+    port: socket.port,
+    type: 'host',
+    tcpType: socket.tcpType,
+    extensions: [],
+  };
+}
