@@ -399,3 +399,137 @@ export function oversizedRequest(): Buffer {
   for (let offset = 20; offset < bytes.length; offset += 4) bytes.writeUInt16BE(0x8022, offset); // SOFTWARE, empty
   return bytes;
 }
+
+// ---- the report section ----------------------------------------------------------------
+
+/** One measured kind of item, per side: the medians over the rounds. */
+export interface ChecksFigures {
+  /** CPU µs per answered check, in-process. */
+  readonly answeredInProcess: number;
+  /** CPU µs per answered check over loopback UDP (both sides' socket work included). */
+  readonly answeredUdp: number;
+  /** CPU µs per 64 KiB message of 16k attributes, in-process. */
+  readonly oversized: number;
+  /** CPU µs per check signed with the wrong key (answered 401 by rx-ice), in-process. */
+  readonly forged: number;
+  /** Rounds where a side did not answer everything over UDP (lost or slow), reported not fatal. */
+  readonly incompleteUdpRounds: number;
+}
+
+export interface ChecksResult {
+  readonly sides: Record<string, ChecksFigures>;
+  /** rx-ice / werift-ice, ratio of the medians, per kind. */
+  readonly ratios: Record<string, number>;
+  /** Median over rounds of the per-round ratios rx-ice / werift-ice, answered in-process. */
+  readonly perRoundInProcess: readonly number[];
+  /** CPU µs per request of the raw echo socket over UDP: the socket floor. */
+  readonly udpFloor: number;
+  readonly failures: readonly string[];
+}
+
+/** Options of {@link checksSection}. */
+export interface ChecksOptions {
+  readonly rounds: number;
+  /** Checks injected per round and side. */
+  readonly injected: number;
+  /** Checks sent over UDP per round and side. */
+  readonly udp: number;
+  readonly median: (values: readonly number[]) => number;
+}
+
+/**
+ * Measures rx-ice and werift-ice (and the raw echo floor) side by side, rounds
+ * interleaved (ABBA); a side that fails to set up or to answer is reported in
+ * `failures`, never thrown.
+ */
+export async function checksSection(o: ChecksOptions): Promise<ChecksResult> {
+  const failures: string[] = [];
+  const targets: CheckTarget[] = [];
+  for (const make of [rxIceTarget, weriftTarget, echoTarget]) {
+    try {
+      targets.push(await make());
+    } catch (err) {
+      failures.push(`${make.name}: ${(err as Error).message}`);
+    }
+  }
+  const agents = targets.filter((t) => t.name !== 'raw echo');
+  const echo = targets.find((t) => t.name === 'raw echo');
+  type Samples = {
+    inProcess: number[];
+    udp: number[];
+    oversized: number[];
+    forged: number[];
+    incomplete: number;
+  };
+  const samples = new Map<string, Samples>(
+    agents.map((t) => [t.name, { inProcess: [], udp: [], oversized: [], forged: [], incomplete: 0 }]),
+  );
+  const floor: number[] = [];
+  const pools = new Map(agents.map((t) => [t.name, Array.from({ length: 2048 }, () => t.request())]));
+  const forgedPool = forgedChecks(agents);
+  const big = [oversizedRequest()];
+
+  for (const t of agents) await injectRun(t, pools.get(t.name) ?? [], 2000); // warm-up
+  for (let round = 0; round < o.rounds; round++) {
+    const order = round % 2 === 0 ? agents : [...agents].reverse();
+    for (const t of order) {
+      const s = samples.get(t.name) as Samples;
+      s.inProcess.push((await injectRun(t, pools.get(t.name) ?? [], o.injected)).cpuPerItem);
+      s.oversized.push((await injectRun(t, big, 200)).cpuPerItem);
+      s.forged.push((await injectRun(t, forgedPool.get(t.name) ?? [], Math.ceil(o.injected / 2))).cpuPerItem);
+      const fresh = Array.from({ length: o.udp }, () => t.request());
+      const udp = await udpRun(t, fresh);
+      if (udp.answered < udp.items) s.incomplete++;
+      s.udp.push(udp.cpuPerItem);
+    }
+    if (echo) {
+      const fresh = Array.from({ length: o.udp }, () => echo.request());
+      floor.push((await udpRun(echo, fresh)).cpuPerItem);
+    }
+  }
+  for (const t of targets) await t.stop().catch(() => undefined);
+
+  const sides: Record<string, ChecksFigures> = {};
+  for (const [name, s] of samples) {
+    sides[name] = {
+      answeredInProcess: o.median(s.inProcess),
+      answeredUdp: o.median(s.udp),
+      oversized: o.median(s.oversized),
+      forged: o.median(s.forged),
+      incompleteUdpRounds: s.incomplete,
+    };
+  }
+  const rx = sides['rx-ice'];
+  const wr = sides['werift-ice'];
+  const ratios: Record<string, number> = {};
+  if (rx && wr) {
+    for (const k of ['answeredInProcess', 'answeredUdp', 'oversized', 'forged'] as const)
+      ratios[k] = rx[k] / wr[k];
+  }
+  const rxs = samples.get('rx-ice')?.inProcess ?? [];
+  const wrs = samples.get('werift-ice')?.inProcess ?? [];
+  const perRoundInProcess = rxs.map((v, i) => v / (wrs[i] ?? Number.NaN)).filter(Number.isFinite);
+  return { sides, ratios, perRoundInProcess, udpFloor: o.median(floor), failures };
+}
+
+/** Checks for each agent signed with a key that is not its password: every one fails MESSAGE-INTEGRITY. */
+function forgedChecks(agents: readonly CheckTarget[]): Map<string, Buffer[]> {
+  const wrong = shortTermKey('notThePasswordNotThePassword');
+  return new Map(
+    agents.map((t) => {
+      const username = decodeStun(t.request())?.username ?? 'x:y';
+      const forged = Array.from(
+        { length: 1024 },
+        () =>
+          buildBindingRequest({
+            username,
+            key: wrong,
+            priority: 1_853_824_767,
+            role: 'controlling',
+            tieBreaker: TIE_BREAKER,
+          }).bytes,
+      );
+      return [t.name, forged];
+    }),
+  );
+}
