@@ -9,11 +9,14 @@ import { type CandidatePair, isOnPath } from '../core/pair.js';
 import type { IceSession } from '../core/session.js';
 import { InvalidArgumentError, InvalidStateError } from '../errors.js';
 import { decodeStun } from '../stun/message.js';
-import { isStunFramed } from '../stun/raw.js';
+import { isRequestType, isStunFramed, scannedUsername, scanStun } from '../stun/raw.js';
 import type { InboundPacket } from '../transport/types.js';
 import { type AgentContext, nowOf } from './context.js';
 import type { LocalGathering } from './gathering.js';
 import type { SessionDriver } from './session-driver.js';
+
+/** Requests pick their session by USERNAME, not by transaction ID. */
+const EMPTY_ID = new Uint8Array(12);
 
 /** Largest UDP payload over IPv4 (65535 − 8-byte UDP header − 20-byte IP header). */
 export const MAX_DATAGRAM = 65_507;
@@ -44,6 +47,24 @@ export class PacketPath {
     const { counters } = this.context;
     const driver = this.driver;
     if (stun) {
+      // Limits and offsets first (no decoding): a 64 KiB message of 16k attributes stops here.
+      const scan = scanStun(data);
+      if (scan === undefined) {
+        counters.malformedPackets++;
+        return;
+      }
+      if (isRequestType(scan.type)) {
+        // A check: authenticated on its raw bytes before anything else is decoded.
+        const username = scannedUsername(data, scan);
+        const session = driver.sessionFor(username, true, EMPTY_ID);
+        if (
+          !session.handleRequestPacket(socketId, packet.address, packet.port, data, scan, nowOf(this.context))
+        ) {
+          counters.malformedPackets++;
+        }
+        driver.drive();
+        return;
+      }
       const message = decodeStun(data);
       if (!message) {
         counters.malformedPackets++;

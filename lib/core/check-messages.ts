@@ -1,13 +1,12 @@
 /**
  * Small pure helpers around the STUN messages of connectivity checks:
- * authenticating an inbound request, the PRIORITY our checks carry, and the
+ * authenticating an inbound request on its raw bytes, the PRIORITY our checks carry, and the
  * key transactions are matched by.
  */
 import type { KeyObject } from 'node:crypto';
 import { candidatePriority } from '../candidate.js';
 import type { Candidate } from '../candidate-types.js';
-import { verifyIntegrity } from '../stun/message.js';
-import type { StunMessageView } from '../stun/types.js';
+import { type StunScan, scannedUsername, verifyScannedIntegrity } from '../stun/raw.js';
 import type { LocalCandidate } from './pair.js';
 
 /** Why an inbound Binding request is refused, and the error response it gets. */
@@ -21,33 +20,37 @@ export interface RequestRejection {
 }
 
 /**
- * Checks an inbound connectivity check (RFC 8445 §7.3): USERNAME naming our
- * ufrag first, MESSAGE-INTEGRITY under our password, no unknown
- * comprehension-required attributes. Undefined when the request is fine.
+ * Authenticates an inbound connectivity check on its raw bytes, before
+ * anything else of it is decoded (RFC 8445 §7.3, RFC 8489 §9.1.3): a
+ * USERNAME and a MESSAGE-INTEGRITY (else 400), USERNAME naming our ufrag
+ * first and the HMAC valid under our password's key, made once per
+ * credential set (else 401). Undefined when the request is authentic.
  */
-export function rejectRequest(
-  request: StunMessageView,
+export function authenticateRequest(
+  raw: Uint8Array,
+  scan: StunScan,
   localUfrag: string,
   localKey: KeyObject,
 ): RequestRejection | undefined {
-  if (request.username === undefined || !request.hasIntegrity) {
+  const username = scannedUsername(raw, scan);
+  if (username === undefined || scan.integrity < 0) {
     return { code: 400, reason: 'Bad Request', counter: 'unauthenticatedPackets', authenticated: false };
   }
-  const colon = request.username.indexOf(':');
-  const recipientUfrag = colon < 0 ? request.username : request.username.slice(0, colon);
-  if (recipientUfrag !== localUfrag || !verifyIntegrity(request.raw, localKey)) {
+  const colon = username.indexOf(':');
+  const recipientUfrag = colon < 0 ? username : username.slice(0, colon);
+  if (recipientUfrag !== localUfrag || !verifyScannedIntegrity(raw, scan, localKey)) {
     return { code: 401, reason: 'Unauthorized', counter: 'unauthenticatedPackets', authenticated: false };
-  }
-  if (request.unknownComprehensionRequired.length > 0) {
-    return {
-      code: 420,
-      reason: 'Unknown Attribute',
-      counter: 'unknownAttributeRequests',
-      authenticated: true,
-    };
   }
   return undefined;
 }
+
+/** An authenticated check with comprehension-required attributes we do not know is answered 420. */
+export const UNKNOWN_ATTRIBUTE: RequestRejection = {
+  code: 420,
+  reason: 'Unknown Attribute',
+  counter: 'unknownAttributeRequests',
+  authenticated: true,
+};
 
 /** Srflx candidates are pruned to their base and prflx ones are never checked from (RFC 8445 §6.1.2.4). */
 export function isPairable(local: LocalCandidate): boolean {

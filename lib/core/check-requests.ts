@@ -1,8 +1,15 @@
 import type { KeyObject } from 'node:crypto';
 import type { Candidate } from '../candidate-types.js';
-import { buildBindingError, buildBindingSuccess } from '../stun/message.js';
+import { buildBindingError, buildBindingSuccess, decodeStun } from '../stun/message.js';
+import { type StunScan, verifyScannedFingerprint } from '../stun/raw.js';
 import type { StunMessageView } from '../stun/types.js';
-import { isPairable, rejectRequest, transactionKey } from './check-messages.js';
+import {
+  authenticateRequest,
+  isPairable,
+  type RequestRejection,
+  transactionKey,
+  UNKNOWN_ATTRIBUTE,
+} from './check-messages.js';
 import { CheckResponses } from './check-responses.js';
 import { LiteLiveness } from './lite-liveness.js';
 import { type CandidatePair, createPair, pathKey } from './pair.js';
@@ -15,29 +22,82 @@ import { remotePeerReflexive } from './peer-reflexive.js';
  * (§7.3.1.4) and the peer's nomination (§7.3.1.5).
  */
 export abstract class CheckRequests extends CheckResponses {
-  protected handleRequest(
+  /**
+   * An inbound check (any request) on its raw bytes, framed and within limits
+   * ({@link scanStun}): FINGERPRINT, then USERNAME and MESSAGE-INTEGRITY under
+   * the key made once for our credentials, then (authentic only) the rest is
+   * decoded, or `decoded` is used when the caller has it. Unauthenticated
+   * requests get 400/401 and cost one HMAC at most. Returns false when an
+   * authentic request has a malformed attribute (dropped; the caller counts
+   * it as malformed).
+   */
+  protected handleRequestBytes(
+    socketId: number,
+    address: string,
+    port: number,
+    raw: Uint8Array,
+    scan: StunScan,
+    now: number,
+    decoded?: StunMessageView,
+  ): boolean {
+    if (scan.fingerprint >= 0 && !verifyScannedFingerprint(raw, scan)) {
+      this.counters.badFingerprintPackets++;
+      return true;
+    }
+    if (scan.fingerprint < 0) this.counters.requestsWithoutFingerprint++;
+    const rejection = authenticateRequest(raw, scan, this.localCredentials.ufrag, this.localKey);
+    if (rejection) {
+      this.counters[rejection.counter]++;
+      this.replyError(socketId, address, port, raw.subarray(8, 20), rejection);
+      return true;
+    }
+    const request = decoded ?? decodeStun(raw);
+    if (request === undefined) return false;
+    this.handleRequest(socketId, address, port, request, now);
+    return true;
+  }
+
+  private replyError(
+    socketId: number,
+    address: string,
+    port: number,
+    transactionId: Uint8Array,
+    rejection: RequestRejection,
+    unknownAttributes?: readonly number[],
+  ): void {
+    const data = buildBindingError({
+      transactionId,
+      code: rejection.code,
+      reason: rejection.reason,
+      key: rejection.authenticated ? this.localKey : undefined,
+      unknownAttributes,
+    });
+    this.transmits.push({ socketId, address, port, data });
+  }
+
+  /** An authenticated check (RFC 8445 §7.3.1). */
+  private handleRequest(
     socketId: number,
     address: string,
     port: number,
     request: StunMessageView,
     now: number,
   ): void {
-    const reply = (code: number, reason: string, key?: KeyObject, unknown?: readonly number[]): void => {
-      const data = buildBindingError({
-        transactionId: request.transactionId,
-        code,
-        reason,
-        key,
-        unknownAttributes: unknown,
-      });
+    const reply = (code: number, reason: string, key?: KeyObject): void => {
+      const data = buildBindingError({ transactionId: request.transactionId, code, reason, key });
       this.transmits.push({ socketId, address, port, data });
     };
-    const rejection = rejectRequest(request, this.localCredentials.ufrag, this.localKey);
-    if (rejection) {
-      this.counters[rejection.counter]++;
+    if (request.unknownComprehensionRequired.length > 0) {
       // RFC 8489 §14.9: a 420 lists the attributes it did not understand.
-      const unknown = rejection.code === 420 ? request.unknownComprehensionRequired : undefined;
-      reply(rejection.code, rejection.reason, rejection.authenticated ? this.localKey : undefined, unknown);
+      this.counters[UNKNOWN_ATTRIBUTE.counter]++;
+      this.replyError(
+        socketId,
+        address,
+        port,
+        request.transactionId,
+        UNKNOWN_ATTRIBUTE,
+        request.unknownComprehensionRequired,
+      );
       return;
     }
     if (!this.answered.admit(transactionKey(request.transactionId), pathKey(socketId, address, port), now)) {

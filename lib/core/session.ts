@@ -1,5 +1,6 @@
 import type { Candidate } from '../candidate-types.js';
 import { shortTermKey, verifyFingerprint } from '../stun/message.js';
+import { type StunScan, scanStun } from '../stun/raw.js';
 import type { StunMessageView } from '../stun/types.js';
 import { ipVersion } from './address.js';
 import { earliest, isPairable, transactionKey } from './check-messages.js';
@@ -162,22 +163,49 @@ export class IceSession extends CheckRequests {
    * Authenticated requests are answered in every state, `failed` included.
    * FINGERPRINT policy: a wrong FINGERPRINT drops the message; a check
    * without one is processed (MESSAGE-INTEGRITY authenticates it) and counted
-   * in `requestsWithoutFingerprint`.
+   * in `requestsWithoutFingerprint`. For requests straight off the wire,
+   * {@link handleRequestPacket} authenticates before decoding.
    */
   handleStun(socketId: number, address: string, port: number, message: StunMessageView, now: number): void {
+    if (message.cls === 'request') {
+      const scan = scanStun(message.raw);
+      if (scan !== undefined)
+        this.handleRequestBytes(socketId, address, port, message.raw, scan, now, message);
+      this.update(now);
+      return;
+    }
     if (message.hasFingerprint && !verifyFingerprint(message.raw)) {
       this.counters.badFingerprintPackets++;
       return;
     }
-    if (message.cls === 'request') {
-      if (!message.hasFingerprint) this.counters.requestsWithoutFingerprint++;
-      this.handleRequest(socketId, address, port, message, now);
-    } else if (message.cls === 'success' || message.cls === 'error') {
+    if (message.cls === 'success' || message.cls === 'error') {
       this.handleResponse(socketId, address, port, message, now);
     } else {
       this.counters.indicationsReceived++;
     }
     this.update(now);
+  }
+
+  /**
+   * A STUN request straight off the wire, already through {@link scanStun}
+   * (framed, size and attribute limits, offsets found): FINGERPRINT and
+   * MESSAGE-INTEGRITY are checked on the raw bytes with the key made once
+   * for our credentials before anything else is decoded, so a forged or
+   * garbled check costs no more than an authentic one. Then as
+   * {@link handleStun}. Returns false when an authentic request has a
+   * malformed attribute: dropped, for the caller to count.
+   */
+  handleRequestPacket(
+    socketId: number,
+    address: string,
+    port: number,
+    raw: Uint8Array,
+    scan: StunScan,
+    now: number,
+  ): boolean {
+    const handled = this.handleRequestBytes(socketId, address, port, raw, scan, now);
+    this.update(now);
+    return handled;
   }
 
   /** Time has passed: retransmit, time out, send the next paced check, nominate, keep the selected pair alive. */

@@ -5,8 +5,9 @@
  * `Uint8Array`, an all-zero transaction ID for a `Uint8Array` ID, and drops
  * over-long error reasons.
  */
-import type { KeyObject } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
+import { crc32 } from 'node:zlib';
 import type { StunAttribute, StunRequest } from 'stun';
 import stun from 'stun';
 import { InvalidArgumentError } from '../errors.js';
@@ -155,14 +156,25 @@ export function buildBindingSuccess(o: {
   mapped: StunAddress;
   key: KeyObject;
 }): Buffer {
-  return buildStunMessage({
-    method: StunMethod.Binding,
-    cls: 'success',
-    transactionId: o.transactionId,
-    attributes: [{ kind: 'xorMappedAddress', value: o.mapped }],
-    integrity: { key: o.key },
-    fingerprint: true,
-  });
+  const ipv4 = o.transactionId.length === 12 ? ipv4Bytes(o.mapped.address) : undefined;
+  if (ipv4 === undefined || !Number.isInteger(o.mapped.port) || o.mapped.port < 0 || o.mapped.port > 0xffff) {
+    return buildStunMessage({
+      method: StunMethod.Binding,
+      cls: 'success',
+      transactionId: o.transactionId,
+      attributes: [{ kind: 'xorMappedAddress', value: o.mapped }],
+      integrity: { key: o.key },
+      fingerprint: true,
+    });
+  }
+  // The hot path (one per answered check): written in place, no generic encoder.
+  const data = Buffer.allocUnsafe(SUCCESS_IPV4_LENGTH);
+  writeHeader(data, BINDING_SUCCESS, o.transactionId);
+  data.writeUInt32BE(0x00200008, 20); // XOR-MAPPED-ADDRESS, 8 bytes
+  data.writeUInt16BE(0x0001, 24); // reserved, family IPv4
+  data.writeUInt16BE(o.mapped.port ^ 0x2112, 26);
+  data.writeUInt32BE((ipv4 ^ MAGIC_COOKIE) >>> 0, 28);
+  return finishMessage(data, 32, o.key);
 }
 
 /**
@@ -178,6 +190,17 @@ export function buildBindingError(o: {
   key?: KeyObject;
   unknownAttributes?: readonly number[];
 }): Buffer {
+  if (o.unknownAttributes === undefined && o.transactionId.length === 12) {
+    const prebuilt = ERROR_ATTRIBUTES.get(`${o.code} ${o.reason}`);
+    if (prebuilt !== undefined) {
+      // 400/401/487 answers: header + a prebuilt ERROR-CODE, then integrity and fingerprint in place.
+      const length = 20 + prebuilt.length + (o.key === undefined ? 0 : 24) + 8;
+      const data = Buffer.allocUnsafe(length);
+      writeHeader(data, BINDING_ERROR, o.transactionId);
+      prebuilt.copy(data, 20);
+      return finishMessage(data, 20 + prebuilt.length, o.key);
+    }
+  }
   const attributes: StunAttributeSpec[] = [{ kind: 'errorCode', value: { code: o.code, reason: o.reason } }];
   if (o.unknownAttributes !== undefined)
     attributes.push({ kind: 'unknownAttributes', value: o.unknownAttributes });
@@ -217,6 +240,87 @@ export function buildPlainBindingRequest(
     fingerprint: options.fingerprint === true,
   });
   return { transactionId, bytes };
+}
+
+// --- responses written in place ---
+
+const MAGIC_COOKIE = 0x2112a442;
+const BINDING_SUCCESS = 0x0101;
+const BINDING_ERROR = 0x0111;
+/** Header, XOR-MAPPED-ADDRESS (IPv4), MESSAGE-INTEGRITY, FINGERPRINT. */
+const SUCCESS_IPV4_LENGTH = 20 + 12 + 24 + 8;
+const FINGERPRINT_XOR = 0x5354554e;
+
+/** ERROR-CODE attributes (RFC 8489 §14.8) of the error answers sent often, encoded once. */
+const ERROR_ATTRIBUTES = new Map<string, Buffer>(
+  (
+    [
+      [400, 'Bad Request'],
+      [401, 'Unauthorized'],
+      [487, 'Role Conflict'],
+    ] as const
+  ).map(([code, reason]) => {
+    const text = Buffer.from(reason, 'utf8');
+    const attribute = Buffer.alloc(4 + ((4 + text.length + 3) & ~3));
+    attribute.writeUInt16BE(A.STUN_ATTR_ERROR_CODE, 0);
+    attribute.writeUInt16BE(4 + text.length, 2);
+    attribute.writeUInt8(Math.floor(code / 100), 6);
+    attribute.writeUInt8(code % 100, 7);
+    text.copy(attribute, 8);
+    return [`${code} ${reason}`, attribute];
+  }),
+);
+
+/** Message type, a zero length, magic cookie and transaction ID at the start of `data`. */
+function writeHeader(data: Buffer, type: number, transactionId: Uint8Array): void {
+  data.writeUInt16BE(type, 0);
+  data.writeUInt16BE(0, 2);
+  data.writeUInt32BE(MAGIC_COOKIE, 4);
+  data.set(transactionId, 8);
+}
+
+/**
+ * Appends MESSAGE-INTEGRITY (when `key` is given) and FINGERPRINT at
+ * `offset`, where the attributes written so far end; `data` is exactly long
+ * enough. The length field covers MESSAGE-INTEGRITY while the HMAC is taken
+ * and the whole message while the CRC is (RFC 8489 §14.5, §14.7).
+ */
+function finishMessage(data: Buffer, offset: number, key: KeyObject | undefined): Buffer {
+  let at = offset;
+  if (key !== undefined) {
+    data.writeUInt16BE(at + 24 - 20, 2);
+    const mac = createHmac('sha1', key).update(data.subarray(0, at)).digest();
+    data.writeUInt32BE(0x00080014, at); // MESSAGE-INTEGRITY, 20 bytes
+    mac.copy(data, at + 4);
+    at += 24;
+  }
+  data.writeUInt16BE(at + 8 - 20, 2);
+  data.writeUInt32BE(0x80280004, at); // FINGERPRINT, 4 bytes
+  data.writeUInt32BE((crc32(data.subarray(0, at)) ^ FINGERPRINT_XOR) >>> 0, at + 4);
+  return data;
+}
+
+/** A dotted-quad IPv4 address as a 32-bit unsigned number, or undefined for anything else (IPv6 included). */
+function ipv4Bytes(address: string): number | undefined {
+  let value = 0;
+  let octet = -1;
+  let dots = 0;
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c === 0x2e) {
+      if (octet < 0 || ++dots > 3) return undefined;
+      value = value * 256 + octet;
+      octet = -1;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (octet === 0) return undefined; // no leading zeros
+      octet = (octet < 0 ? 0 : octet * 10) + (c - 0x30);
+      if (octet > 255) return undefined;
+    } else {
+      return undefined;
+    }
+  }
+  if (dots !== 3 || octet < 0) return undefined;
+  return value * 256 + octet;
 }
 
 /**

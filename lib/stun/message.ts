@@ -9,7 +9,7 @@
 import { SocketAddress } from 'node:net';
 import type { StunAttribute } from 'stun';
 import stun from 'stun';
-import { asBuffer, attributeOffsets, isStunFramed, readUint16 } from './raw.js';
+import { asBuffer, attributeOffsets, readUint16, readUint32, scanStun } from './raw.js';
 import type { StunAddress, StunClass, StunMessageView } from './types.js';
 
 export * from './build.js';
@@ -74,7 +74,12 @@ const MALFORMED = new Error('malformed STUN attribute');
  * {@link verifyIntegrity}.
  */
 export function decodeStun(data: Uint8Array): StunMessageView | undefined {
-  if (!isStunFramed(data)) return undefined;
+  const scan = scanStun(data);
+  if (scan === undefined) return undefined;
+  if (scan.type === BINDING_REQUEST) {
+    const check = decodeCheck(data);
+    if (check !== FALLBACK) return check;
+  }
   const offsets = attributeOffsets(data);
   if (offsets === undefined) return undefined;
   try {
@@ -109,6 +114,100 @@ export function decodeStun(data: Uint8Array): StunMessageView | undefined {
     return undefined;
   }
 }
+
+const BINDING_REQUEST = 0x0001;
+
+/** Returned by {@link decodeCheck} for a request with attributes it leaves to stun. */
+const FALLBACK = Symbol('fallback');
+
+/**
+ * Decodes a Binding request that passed {@link scanStun} (so every TLV fits) without `stun`,
+ * when it carries only what a connectivity check carries (USERNAME, PRIORITY,
+ * USE-CANDIDATE, NOMINATION, ICE-CONTROLLING/ICE-CONTROLLED, MESSAGE-INTEGRITY,
+ * FINGERPRINT, unknown or comprehension-optional attributes): the same view,
+ * with the same rules, as the general path. {@link FALLBACK} when another
+ * understood attribute comes before MESSAGE-INTEGRITY; undefined when one of
+ * these is malformed.
+ */
+function decodeCheck(data: Uint8Array): StunMessageView | undefined | typeof FALLBACK {
+  const view: Writable<StunMessageView> = {
+    cls: 'request',
+    method: 1,
+    transactionId: Uint8Array.prototype.slice.call(data, 8, 20),
+    raw: data,
+    useCandidate: false,
+    hasIntegrity: false,
+    hasFingerprint: false,
+    unknownComprehensionRequired: [],
+  };
+  let unknown: number[] | undefined;
+  let seen = 0; // bits of the check attributes met so far: only the first of each counts
+  for (let offset = 20; offset < data.length; ) {
+    const type = readUint16(data, offset);
+    const length = readUint16(data, offset + 2);
+    const value = offset + 4;
+    offset = value + ((length + 3) & ~3);
+    if (view.hasFingerprint) break; // nothing counts after FINGERPRINT
+    if (view.hasIntegrity && type !== A.STUN_ATTR_FINGERPRINT) continue; // RFC 8489 §14.5
+    const bit = CHECK_ATTRIBUTES.get(type);
+    if (bit === undefined) {
+      if (type >= 0x8000) continue; // comprehension-optional: ignored
+      if (UNDERSTOOD.has(type)) return FALLBACK;
+      unknown ??= [];
+      if (!unknown.includes(type)) unknown.push(type);
+      continue;
+    }
+    if ((seen & bit) !== 0) continue;
+    seen |= bit;
+    switch (type) {
+      case A.STUN_ATTR_USERNAME:
+        view.username = asBuffer(data).toString('utf8', value, value + length);
+        break;
+      case A.STUN_ATTR_PRIORITY:
+        if (length !== 4) return undefined;
+        view.priority = readUint32(data, value);
+        break;
+      case A.STUN_ATTR_USE_CANDIDATE:
+        if (length !== 0) return undefined;
+        view.useCandidate = true;
+        break;
+      case A.STUN_ATTR_NOMINATION:
+        if (length !== 4) return undefined;
+        view.nomination = readUint32(data, value);
+        break;
+      case A.STUN_ATTR_ICE_CONTROLLING:
+      case A.STUN_ATTR_ICE_CONTROLLED: {
+        if (length !== 8) return undefined;
+        const tieBreaker = (BigInt(readUint32(data, value)) << 32n) | BigInt(readUint32(data, value + 4));
+        if (type === A.STUN_ATTR_ICE_CONTROLLING) view.iceControlling = tieBreaker;
+        else view.iceControlled = tieBreaker;
+        break;
+      }
+      case A.STUN_ATTR_MESSAGE_INTEGRITY:
+        if (length !== 20) return undefined;
+        view.hasIntegrity = true;
+        break;
+      case A.STUN_ATTR_FINGERPRINT:
+        if (length !== 4) return undefined;
+        view.hasFingerprint = true;
+        break;
+    }
+  }
+  if (unknown !== undefined) view.unknownComprehensionRequired = unknown;
+  return view;
+}
+
+/** The attributes of a connectivity check {@link decodeCheck} reads, each with a bit of its own. */
+const CHECK_ATTRIBUTES = new Map<number, number>([
+  [A.STUN_ATTR_USERNAME, 1],
+  [A.STUN_ATTR_PRIORITY, 2],
+  [A.STUN_ATTR_USE_CANDIDATE, 4],
+  [A.STUN_ATTR_ICE_CONTROLLING, 8],
+  [A.STUN_ATTR_ICE_CONTROLLED, 16],
+  [A.STUN_ATTR_MESSAGE_INTEGRITY, 32],
+  [A.STUN_ATTR_FINGERPRINT, 64],
+  [A.STUN_ATTR_NOMINATION, 128],
+]);
 
 /** Copies one attribute into the view, correcting stun's decoding where needed. */
 function readAttribute(

@@ -113,6 +113,103 @@ export function attributeOffsets(data: Uint8Array): number[] | undefined {
   return offsets;
 }
 
+// --- the raw scan: framing, limits and the offsets integrity needs, before any decoding ---
+
+/**
+ * Most attributes a STUN message may carry before it is dropped unread. An
+ * ICE check has 6 or 7, a TURN message about a dozen; the limit makes a
+ * 64 KiB message of 16k empty attributes as cheap to drop as a header.
+ */
+export const MAX_STUN_ATTRIBUTES = 40;
+
+/**
+ * Largest STUN request accepted, bytes. Checks and TURN requests fit easily
+ * (a check with 256-character ufrags is under 700 bytes; RFC 8489 §6.1 keeps
+ * requests under the path MTU); larger requests are dropped before any work.
+ * Indications and responses are not limited (TURN Data indications carry up
+ * to 64 KiB of data).
+ */
+export const MAX_STUN_REQUEST_BYTES = 1500;
+
+const USERNAME = 0x0006;
+
+/**
+ * Where the attributes that matter before decoding are, in a message that
+ * passed {@link scanStun}: TLV header offsets, -1 when absent.
+ */
+export interface StunScan {
+  /** 16-bit message type (class bits and method interleaved). */
+  readonly type: number;
+  /** Number of attributes. */
+  readonly attributes: number;
+  /** First USERNAME. */
+  readonly username: number;
+  /** First MESSAGE-INTEGRITY. */
+  readonly integrity: number;
+  /** First FINGERPRINT. */
+  readonly fingerprint: number;
+}
+
+/** True for a request (class bits C1 C0 = 00) of any method. */
+export function isRequestType(type: number): boolean {
+  return (type & 0x0110) === 0;
+}
+
+/**
+ * The cheap checks every STUN datagram passes before anything is decoded or
+ * hashed: framed ({@link isStunFramed}), a request no larger than
+ * {@link MAX_STUN_REQUEST_BYTES}, at most {@link MAX_STUN_ATTRIBUTES}
+ * attributes, none truncated. Records the offsets of the first USERNAME,
+ * MESSAGE-INTEGRITY and FINGERPRINT. Undefined when any check fails; never
+ * throws, never allocates more than the result.
+ */
+export function scanStun(data: Uint8Array): StunScan | undefined {
+  if (!isStunFramed(data)) return undefined;
+  const type = readUint16(data, 0);
+  if (isRequestType(type) && data.length > MAX_STUN_REQUEST_BYTES) return undefined;
+  let attributes = 0;
+  let username = -1;
+  let integrity = -1;
+  let fingerprint = -1;
+  for (let offset = STUN_HEADER_LENGTH; offset < data.length; ) {
+    if (++attributes > MAX_STUN_ATTRIBUTES) return undefined;
+    const end = attributeEnd(data, offset);
+    if (end < 0) return undefined;
+    const attributeType = readUint16(data, offset);
+    if (attributeType === USERNAME) {
+      if (username < 0) username = offset;
+    } else if (attributeType === MESSAGE_INTEGRITY) {
+      if (integrity < 0) integrity = offset;
+    } else if (attributeType === FINGERPRINT) {
+      if (fingerprint < 0) fingerprint = offset;
+    }
+    offset = end;
+  }
+  return { type, attributes, username, integrity, fingerprint };
+}
+
+/** The USERNAME of a scanned message as UTF-8 text, or undefined when it has none. */
+export function scannedUsername(data: Uint8Array, scan: StunScan): string | undefined {
+  if (scan.username < 0) return undefined;
+  const start = scan.username + 4;
+  return asBuffer(data).toString('utf8', start, start + readUint16(data, scan.username + 2));
+}
+
+/**
+ * {@link verifyIntegrity} for a message that passed {@link scanStun}: no
+ * second walk over the attributes. False (never throws) when the message has
+ * no MESSAGE-INTEGRITY, when it is not 20 bytes, when anything but a final
+ * FINGERPRINT follows it, or when the HMAC differs.
+ */
+export function verifyScannedIntegrity(raw: Uint8Array, scan: StunScan, key: KeyObject): boolean {
+  return scan.integrity >= 0 && integrityAt(raw, scan.integrity, key);
+}
+
+/** {@link verifyFingerprint} for a message that passed {@link scanStun}. */
+export function verifyScannedFingerprint(raw: Uint8Array, scan: StunScan): boolean {
+  return scan.fingerprint >= 0 && fingerprintAt(raw, scan.fingerprint);
+}
+
 /**
  * A view of `data` as a Buffer, without copying: stun needs Buffer methods and
  * silently ignores a plain Uint8Array where it expects a Buffer.
@@ -158,9 +255,12 @@ export function longTermKey(username: string, realm: string, password: string): 
  * when any attribute is truncated, or when the HMAC differs.
  */
 export function verifyIntegrity(raw: Uint8Array, key: KeyObject): boolean {
+  return isStunFramed(raw) && integrityAt(raw, findAttribute(raw, MESSAGE_INTEGRITY), key);
+}
+
+/** The HMAC check of the MESSAGE-INTEGRITY at TLV offset `offset` (-1: none) of a framed message. */
+function integrityAt(raw: Uint8Array, offset: number, key: KeyObject): boolean {
   try {
-    if (!isStunFramed(raw)) return false;
-    const offset = findAttribute(raw, MESSAGE_INTEGRITY);
     if (offset < 0 || readUint16(raw, offset + 2) !== HMAC_SHA1_LENGTH) return false;
     const end = offset + 4 + HMAC_SHA1_LENGTH;
     if (end !== raw.length && !isFinalFingerprint(raw, end)) return false;
@@ -184,8 +284,11 @@ export function verifyIntegrity(raw: Uint8Array, key: KeyObject): boolean {
  * throws) when absent, not last, or wrong.
  */
 export function verifyFingerprint(raw: Uint8Array): boolean {
-  if (!isStunFramed(raw)) return false;
-  const offset = findAttribute(raw, FINGERPRINT);
+  return isStunFramed(raw) && fingerprintAt(raw, findAttribute(raw, FINGERPRINT));
+}
+
+/** The CRC check of the FINGERPRINT at TLV offset `offset` (-1: none), which must end the message. */
+function fingerprintAt(raw: Uint8Array, offset: number): boolean {
   if (offset < 0 || !isFinalFingerprint(raw, offset)) return false;
   return (crc32(raw.subarray(0, offset)) ^ FINGERPRINT_XOR) >>> 0 === readUint32(raw, offset + 4);
 }

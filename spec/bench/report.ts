@@ -41,3 +41,9 @@ export function table(header: readonly string[], rows: readonly (readonly string
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [line(header), rule, ...rows.map(line)].map((l) => `  ${l}`).join('\n');
 }
+
+/** Renders rows as a GitHub markdown table (for README's "Performance" section). */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (r: readonly string[]): string => `| ${r.join(' | ')} |`;
+  return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+}

@@ -9,6 +9,12 @@
  * 2. Time to connected: fresh agent pairs on 127.0.0.1 with immediate
  *    in-process signaling, default `ta` vs `ta: 5`, interleaved.
  * 3. Heap per idle connected agent pair.
+ * 4. Checks: CPU per answered Binding request, rx-ice vs werift-ice
+ *    (in-process and over loopback UDP, see checks.ts), and per rejected
+ *    message (64 KiB of 16k attributes; wrong MESSAGE-INTEGRITY).
+ *
+ * Ends with one JSON line (`BENCH_JSON {...}`) and a markdown table of the
+ * headline figures.
  *
  * 4. Optional, with BENCH_VIRTUAL=1000,3000,10000 (sizes): N concurrent agent
  *    pairs on the virtual network under a FastScheduler, wall time until all
@@ -16,14 +22,17 @@
  *
  * Traffic goes to 127.0.0.1 only. Env overrides: BENCH_N (datagrams per
  * throughput run, default 200000), BENCH_ROUNDS (5), BENCH_PAIRS (30),
- * BENCH_IDLE_PAIRS (20).
+ * BENCH_IDLE_PAIRS (20), BENCH_CHECK_ROUNDS (5), BENCH_CHECKS (20000 injected per
+ * round and side), BENCH_UDP_CHECKS (5000 over UDP per round and side), BENCH_ONLY
+ * (comma-separated sections: throughput,setup,memory,checks).
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type AgentPair, connectPair, type PairOptions } from './agents.js';
-import { fmt, max, median, min, percentile, table } from './report.js';
+import { type ChecksResult, checksSection } from './checks.js';
+import { fmt, markdownTable, max, median, min, percentile, table } from './report.js';
 import { iceLink, type Link, type PumpOptions, type PumpResult, pump, rawLink } from './throughput.js';
 import { virtualScale } from './virtual-scale.js';
 
@@ -38,7 +47,11 @@ const TOTAL = envInt('BENCH_N', 200_000);
 const ROUNDS = envInt('BENCH_ROUNDS', 5);
 const PAIRS = envInt('BENCH_PAIRS', 30);
 const IDLE_PAIRS = envInt('BENCH_IDLE_PAIRS', 20);
+const CHECK_ROUNDS = envInt('BENCH_CHECK_ROUNDS', 5);
+const CHECKS = envInt('BENCH_CHECKS', 20_000);
+const UDP_CHECKS = envInt('BENCH_UDP_CHECKS', 5000);
 const TARGET_RATIO = 0.85;
+const CHECK_TARGET = 0.7;
 const DATAGRAM = 1200;
 
 const PUMP: Omit<PumpOptions, 'total'> = {
@@ -59,7 +72,7 @@ const VIRTUAL = (process.env.BENCH_VIRTUAL ?? '')
   });
 
 // A wedged agent must not hang the report forever (the virtual scale section gets 60 s per 1,000 pairs more).
-const watchdogMs = 180_000 + VIRTUAL.reduce((sum, n) => sum + 60 * n, 0);
+const watchdogMs = 290_000 + VIRTUAL.reduce((sum, n) => sum + 60 * n, 0);
 const watchdog = setTimeout(() => {
   console.error(`\nbench: gave up after ${watchdogMs / 1000} s (something did not finish)`);
   process.exit(1);
@@ -153,7 +166,7 @@ async function throughput(): Promise<{ ratio: number } | undefined> {
 
 // ---- 2. time to connected ------------------------------------------------------------
 
-async function timeToConnected(): Promise<void> {
+async function timeToConnected(): Promise<Record<string, number>> {
   const variants: readonly { name: string; options: PairOptions }[] = [
     { name: 'default (ta 50)', options: {} },
     { name: 'ta: 5', options: { ta: 5 } },
@@ -200,6 +213,7 @@ async function timeToConnected(): Promise<void> {
       console.log(`    ${variants[k]?.name}: ${f.length} failed (${[...new Set(f)].join('; ')})`);
   }
   console.log('');
+  return Object.fromEntries(variants.map((v, k) => [v.name, m[k] as number]));
 }
 
 // ---- 3. memory per idle pair ------------------------------------------------------------
@@ -222,7 +236,7 @@ async function settle(gc: () => void): Promise<number> {
   return process.memoryUsage().heapUsed;
 }
 
-async function memory(): Promise<void> {
+async function memory(): Promise<number | undefined> {
   console.log(
     `[3] memory: ${IDLE_PAIRS} idle connected agent pairs (ta: 5) held at once, measured after forced GC; ` +
       'native socket memory not included',
@@ -230,7 +244,7 @@ async function memory(): Promise<void> {
   const gc = getGc();
   if (!gc) {
     console.log('    skipped: could not obtain gc()\n');
-    return;
+    return undefined;
   }
   // Warm up module-level state (one pair) so it does not count against the first pair.
   (await connectPair({ ta: 5 })).stop();
@@ -263,16 +277,136 @@ async function memory(): Promise<void> {
   );
   if (connectedPairs < IDLE_PAIRS) console.log(`    only ${connectedPairs}/${IDLE_PAIRS} pairs connected`);
   console.log('');
+  return (held - base) / n / 1024;
+}
+
+// ---- 4. answering checks ---------------------------------------------------------------
+
+async function checks(): Promise<ChecksResult> {
+  console.log(
+    `[4] checks: controlled agents connected to a scripted peer on 127.0.0.1; per round and side ${fmt(CHECKS)} ` +
+      `signed Binding requests injected in-process (answers counted, not sent), 200 x 64 KiB/16k-attribute ` +
+      `messages, ${fmt(CHECKS / 2)} checks with a wrong MESSAGE-INTEGRITY, and ${fmt(UDP_CHECKS)} checks over ` +
+      `loopback UDP (<= 32 in flight); ${CHECK_ROUNDS} rounds interleaved (ABBA); CPU = process.cpuUsage() per item`,
+  );
+  const r = await checksSection({ rounds: CHECK_ROUNDS, injected: CHECKS, udp: UDP_CHECKS, median });
+  const us = (v: number | undefined): string => (v === undefined ? 'n/a' : fmt(v, 1));
+  const names = Object.keys(r.sides);
+  console.log(
+    table(
+      ['CPU us per item (median)', ...names, 'rx-ice / werift-ice'],
+      (
+        [
+          ['answered check, in-process', 'answeredInProcess'],
+          ['answered check, loopback UDP', 'answeredUdp'],
+          ['64 KiB / 16k-attribute message', 'oversized'],
+          ['check with wrong integrity', 'forged'],
+        ] as const
+      ).map(([label, k]) => [
+        label,
+        ...names.map((n) => us(r.sides[n]?.[k])),
+        fmt(r.ratios[k] ?? Number.NaN, 3),
+      ]),
+    ),
+  );
+  console.log(
+    `    per-round ratios rx-ice/werift-ice, in-process: ${r.perRoundInProcess.map((v) => fmt(v, 3)).join(' ')} ` +
+      `(median ${fmt(median(r.perRoundInProcess), 3)})`,
+  );
+  const floor = r.udpFloor;
+  const rx = r.sides['rx-ice'];
+  const wr = r.sides['werift-ice'];
+  if (rx && wr && Number.isFinite(floor)) {
+    console.log(
+      `    loopback UDP floor (raw echo socket, same sender): ${fmt(floor, 1)} us per request; above the floor ` +
+        `rx-ice ${fmt(rx.answeredUdp - floor, 1)} us, werift-ice ${fmt(wr.answeredUdp - floor, 1)} us ` +
+        `(ratio ${fmt((rx.answeredUdp - floor) / (wr.answeredUdp - floor), 3)})`,
+    );
+  }
+  const ratio = r.ratios.answeredInProcess;
+  if (ratio !== undefined) {
+    console.log(
+      `    answered in-process rx-ice/werift-ice: ${fmt(ratio, 3)}x -> ` +
+        `${ratio <= CHECK_TARGET ? 'target met' : 'above target'} (target <= ${CHECK_TARGET}x)`,
+    );
+  }
+  for (const [name, s] of Object.entries(r.sides)) {
+    if (s.incompleteUdpRounds > 0)
+      console.log(
+        `    ${name}: ${s.incompleteUdpRounds} UDP round(s) not fully answered (lost or stalled; reported)`,
+      );
+  }
+  for (const f of r.failures) console.log(`    not measured: ${f}`);
+  console.log('');
+  return r;
 }
 
 // ---- main ------------------------------------------------------------------------------
 
-const tp = await throughput();
-await timeToConnected();
-await memory();
+const only = new Set((process.env.BENCH_ONLY ?? 'throughput,setup,memory,checks').split(','));
+const tp = only.has('throughput') ? await throughput() : undefined;
+const setup = only.has('setup') ? await timeToConnected() : {};
+const heapKiB = only.has('memory') ? await memory() : undefined;
+let checkResult: ChecksResult | undefined;
+try {
+  if (only.has('checks')) checkResult = await checks();
+} catch (err) {
+  console.log(`[4] checks failed: ${(err as Error).message}\n`);
+}
+
+const summary = {
+  node: process.version,
+  cpu: `${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}`,
+  throughputRatio: tp?.ratio,
+  connectMedianMs: setup,
+  heapPerIdlePairKiB: heapKiB,
+  checks: checkResult,
+};
+console.log(`BENCH_JSON ${JSON.stringify(summary)}`);
+console.log('');
+const rxc = checkResult?.sides['rx-ice'];
+const wrc = checkResult?.sides['werift-ice'];
+const cell = (v: number | undefined, digits = 1): string => (v === undefined ? 'n/a' : fmt(v, digits));
+console.log(
+  markdownTable(
+    ['figure', 'rx-ice', 'werift-ice', 'ratio'],
+    [
+      [
+        'CPU per answered check, in-process (us)',
+        cell(rxc?.answeredInProcess),
+        cell(wrc?.answeredInProcess),
+        cell(checkResult?.ratios.answeredInProcess, 2),
+      ],
+      [
+        'CPU per answered check, loopback UDP (us)',
+        cell(rxc?.answeredUdp),
+        cell(wrc?.answeredUdp),
+        cell(checkResult?.ratios.answeredUdp, 2),
+      ],
+      [
+        'CPU per 64 KiB/16k-attribute message (us)',
+        cell(rxc?.oversized),
+        cell(wrc?.oversized),
+        cell(checkResult?.ratios.oversized, 2),
+      ],
+      [
+        'CPU per check with wrong integrity (us)',
+        cell(rxc?.forged),
+        cell(wrc?.forged),
+        cell(checkResult?.ratios.forged, 2),
+      ],
+      ['time to connected, default (ms)', cell(setup['default (ta 50)']), '', ''],
+      ['time to connected, ta: 5 (ms)', cell(setup['ta: 5']), '', ''],
+      ['throughput vs raw dgram', cell(tp?.ratio, 3), '', ''],
+      ['heap per idle connected pair (KiB)', cell(heapKiB), '', ''],
+    ],
+  ),
+);
+console.log('');
 if (VIRTUAL.length > 0) virtualScale(VIRTUAL);
 console.log(
   `summary: throughput rx-ice/raw ${tp ? `${fmt(tp.ratio, 3)}x (${tp.ratio >= TARGET_RATIO ? 'target met' : 'below target'})` : 'n/a'}; ` +
+    `checks rx-ice/werift-ice ${cell(checkResult?.ratios.answeredInProcess, 3)}x in-process; ` +
     `total bench time ${fmt((performance.now() - benchStarted) / 1000, 1)} s`,
 );
-if (!tp) process.exitCode = 1;
+if (!tp && only.has('throughput')) process.exitCode = 1;
