@@ -50,7 +50,16 @@ export interface NominationInput {
  * (ms, scheduler clock; the policy is also asked whenever a check changes
  * the valid pairs), or `undefined` to wait for such a change.
  */
-export type NominationDecision = { readonly nominate: number } | { readonly askAgainAt: number } | undefined;
+export type NominationDecision =
+  | {
+      /** Id of the valid pair to nominate now. */
+      readonly nominate: number;
+    }
+  | {
+      /** When to ask the policy again, ms on the scheduler clock. */
+      readonly askAgainAt: number;
+    }
+  | undefined;
 
 /**
  * A nomination policy: a pure function of {@link NominationInput}. Asked on
