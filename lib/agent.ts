@@ -22,6 +22,7 @@ import {
 } from './core/credentials.js';
 import type { InterfaceChange } from './core/interfaces.js';
 import type { IceRole } from './core/pair.js';
+import { remoteCredentialsChange } from './core/remote-restart.js';
 import type { ConnectionState } from './core/session.js';
 import { InvalidArgumentError, InvalidStateError } from './errors.js';
 import { type IceCandidate, type IceCandidateInit, readRemoteCandidate } from './ice-candidate.js';
@@ -197,13 +198,19 @@ export class IceAgent {
         'the remote is ICE-lite and so is this agent: two ICE-lite agents cannot connect, one side must be a full agent (RFC 8445 §6.1.1)',
       );
     }
-    const known = this.driver.session.remoteCredentials;
-    const same = known?.ufrag === credentials.ufrag && known.pwd === credentials.pwd;
+    const session = this.driver.session;
+    const change = remoteCredentialsChange({
+      known: session.remoteCredentials,
+      incoming: credentials,
+      renewed: this.driver.sessionGeneration > 0,
+      heardFrom: (u) => session.heardFrom(u),
+    });
+    const same = change === 'same';
     const liteKnown = iceLite === undefined || iceLite === this.driver.remoteIceLite;
     const renominationKnown = renomination === undefined || renomination === this.driver.remoteRenomination;
     if (same && liteKnown && renominationKnown) return;
-    // New remote credentials mean the remote restarted ICE (RFC 8445 §9).
-    if (known && !same) this.restart();
+    // New remote credentials: the peer restarted ICE (RFC 8445 §9), or answered our restart (remote-restart.ts).
+    if (change === 'restart') this.restart();
     // The role first: a full agent facing a lite peer controls before its first check.
     if (iceLite !== undefined) this.driver.setRemoteIceLite(iceLite, nowOf(this.context));
     if (renomination !== undefined) this.driver.setRemoteRenomination(renomination, nowOf(this.context));
@@ -211,7 +218,8 @@ export class IceAgent {
       this.driver.drive();
       return;
     }
-    this.driver.session.setRemoteCredentials(credentials, nowOf(this.context));
+    if (change === 'follow') this.driver.session.followRemoteCredentials(credentials, nowOf(this.context));
+    else this.driver.session.setRemoteCredentials(credentials, nowOf(this.context));
     // Candidates of this generation that overtook its credentials (see addRemoteCandidate).
     this.remotes.credentialsArrived(credentials.ufrag);
     this.driver.drive();
@@ -231,9 +239,11 @@ export class IceAgent {
    * `''`, and an init whose `candidate` is `''`, null or absent, mean
    * end-of-candidates, as in `addIceCandidate()` (see {@link endOfCandidates}).
    * A candidate tagged with a ufrag (the `ufrag` extension or the init's
-   * `usernameFragment`) other than the remote's current one belongs to the
-   * remote's next generation: it is held until `setRemoteCredentials` brings
-   * that ufrag, so a remote restart loses no candidate whichever arrives first.
+   * `usernameFragment`) belongs to the remote generation of that ufrag: it
+   * goes into the session whose remote credentials carry that ufrag, at once
+   * or when `setRemoteCredentials` brings them, so neither the first
+   * credentials nor a remote restart loses a candidate, whichever arrives
+   * first. The candidates of the last 4 remote ufrags are kept for this.
    * Non-UDP and unresolved `.local` candidates are accepted and ignored
    * (counted in stats).
    * @throws InvalidCandidateError for a malformed candidate,

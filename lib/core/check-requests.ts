@@ -53,6 +53,7 @@ export abstract class CheckRequests extends CheckResponses {
     }
     const request = decoded ?? decodeStun(raw);
     if (request === undefined) return false;
+    this.noteRemoteUfrag(request.username);
     this.handleRequest(socketId, address, port, request, now);
     return true;
   }

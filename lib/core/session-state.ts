@@ -76,6 +76,8 @@ export abstract class SessionState {
   /** Option `failover`: the selected pair it watches and its state. */
   protected failover: { readonly selected: CandidatePair; readonly watch: FailoverWatch } | undefined;
   protected pacStartedAt: number | undefined;
+  /** Remote ufrags named in the USERNAME of authenticated checks (the last few; see {@link heardFrom}). */
+  private readonly remoteUfragsHeard: string[] = [];
   protected hopelessSince: number | undefined;
   protected nextPairId = 1;
   protected nextPrflxId = 1;
@@ -110,6 +112,24 @@ export abstract class SessionState {
   }
 
   /** Next datagram to send, or undefined. */
+  /**
+   * Whether an authenticated check named the remote ufrag `ufrag` (the part
+   * after the colon of its USERNAME): proof that the peer's generation
+   * `ufrag` knows this session's credentials (see remote-restart.ts).
+   */
+  heardFrom(ufrag: string): boolean {
+    return this.remoteUfragsHeard.includes(ufrag);
+  }
+
+  /** Records the remote half of an authenticated check's USERNAME; keeps the last 4. */
+  protected noteRemoteUfrag(username: string | undefined): void {
+    if (username === undefined) return;
+    const colon = username.indexOf(':');
+    const ufrag = colon < 0 ? '' : username.slice(colon + 1);
+    if (this.remoteUfragsHeard.includes(ufrag)) return;
+    if (this.remoteUfragsHeard.push(ufrag) > 4) this.remoteUfragsHeard.shift();
+  }
+
   pollTransmit(): Transmit | undefined {
     return this.transmits.shift();
   }

@@ -120,6 +120,23 @@ export class IceSession extends CheckRequests {
   }
 
   /**
+   * Follows the peer's answer to our restart (see remote-restart.ts): this
+   * session keeps its local credentials and takes the peer's new ones. Checks
+   * sent under the old remote credentials are abandoned (the peer would answer
+   * them 401) and pairs that produced no valid pair are checked again; what
+   * the peer's checks already established (valid pairs, its nomination) stays.
+   */
+  followRemoteCredentials(credentials: IceCredentials, now: number): void {
+    this.transactions.abandonAll();
+    for (const pair of this.checklist.pairs) {
+      if (!pair.valid && (pair.state === 'in-progress' || pair.state === 'failed')) pair.state = 'waiting';
+    }
+    // RFC 8863 §4: the PAC timer runs from credentials the checks can use; the old ones were not.
+    this.pacStartedAt = undefined;
+    this.setRemoteCredentials(credentials, now);
+  }
+
+  /**
    * Whether the peer is an ICE-lite agent (RFC 8445 §2.5), as signaling
    * reports it (SDP `a=ice-lite`), at any time. A lite peer sends no checks
    * and is always controlled, so a full session facing one takes the

@@ -91,6 +91,12 @@ export class CheckTransactions {
     for (const pair of pairs) if (this.currentOf.has(pair)) this.cancelCurrent(pair, policy);
   }
 
+  /** Forgets every check in flight: answers to them will match nothing (the credentials they carry are gone). */
+  abandonAll(): void {
+    this.byKey.clear();
+    this.currentOf.clear();
+  }
+
   /** Whether `pair` has a check in flight that was not cancelled. */
   hasCurrent(pair: CandidatePair): boolean {
     return this.currentOf.has(pair);

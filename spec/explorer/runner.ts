@@ -181,6 +181,8 @@ interface SideState {
   agent: IceAgent;
   peer: SideState;
   signalledUfrag: string;
+  /** How many local ufrags this side has signalled (its first, plus one per restart). */
+  ufragsUsed: number;
   nextCandidateAt: number;
   pacStart: number;
   restartedAt: number;
@@ -343,6 +345,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       agent: undefined as unknown as IceAgent,
       peer: undefined as unknown as SideState,
       signalledUfrag: '',
+      ufragsUsed: 0,
       nextCandidateAt: 0,
       pacStart: Number.POSITIVE_INFINITY,
       restartedAt: 0,
@@ -362,6 +365,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   const signalCredentials = (st: SideState, delay: number) => {
     const { ufrag, pwd } = st.agent.getLocalCredentials();
     st.signalledUfrag = ufrag;
+    st.ufragsUsed++;
     signalDone = Math.max(signalDone, now + delay);
     s.schedule(() => {
       const peer = st.peer;
@@ -470,11 +474,11 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       }
       // Restarts are bounded: the scheduled ones, each answered once by the peer.
       const generation = (st.agent as unknown as { context: { generation: number } }).context.generation;
-      if (generation > restartBudget)
+      if (st.ufragsUsed > restartBudget || generation > restartBudget)
         violate(
           'bounded',
           st.name,
-          `restart loop: generation ${generation} after ${restartBudget - 1} scheduled restart(s)`,
+          `restart loop: generation ${generation}, ${st.ufragsUsed} ufrags after ${restartBudget - 1} scheduled restart(s)`,
         );
       // A restart (ours or the peer's) re-signals credentials.
       const { ufrag } = st.agent.getLocalCredentials();

@@ -1,0 +1,79 @@
+/**
+ * What new remote credentials mean (RFC 8445 §9, ICE restart) when no
+ * offer/answer exchange orders them.
+ *
+ * RFC 8445 §9: "To restart ICE, an agent MUST change both the password and
+ * the username fragment for the data stream(s) being restarted." In SDP
+ * offer/answer (RFC 8839) the answer to a restarting offer carries new
+ * credentials too. With offer/answer, signalling tells an agent which of the
+ * two it is looking at. rx-ice takes credentials in any order, so it has to
+ * infer it. The wrong guess is costly both ways:
+ *
+ * - Treating the peer's answer to our restart as a new restart from the peer
+ *   means we answer it with a restart of our own, the peer answers that, and
+ *   the two sides restart forever. This happens when restarts cross in
+ *   flight, or when credentials sent before a restart arrive after it.
+ * - Treating the peer's own restart as an answer means we never give it new
+ *   credentials. Its new session has none of ours and waits forever.
+ *
+ * The evidence used is the USERNAME of authenticated checks
+ * ({@link RemoteRestartFacts.heardFrom}). A check carrying `ours:theirs`
+ * proves that the peer's generation `theirs` knows our current credentials,
+ * so it needs nothing new from us. A generation made by the peer's own
+ * `restart()` starts without our credentials and cannot send such checks.
+ * @module
+ */
+import type { IceCredentials } from './credentials.js';
+
+/** What the agent does with remote credentials handed to `setRemoteCredentials`. */
+export type RemoteCredentialsChange =
+  /** The session's first remote credentials: take them. */
+  | 'first'
+  /** Identical to the ones the session has: nothing to do. */
+  | 'same'
+  /**
+   * The peer restarted and needs our new credentials: restart (new
+   * ufrag/pwd, new session), then take them.
+   */
+  | 'restart'
+  /**
+   * The peer's new generation already has our current credentials (it
+   * answered our restart): the current session keeps its local credentials
+   * and takes the new remote ones.
+   */
+  | 'follow';
+
+/** What the rule reads. */
+export interface RemoteRestartFacts {
+  /** The current session's remote credentials, if any. */
+  readonly known: IceCredentials | undefined;
+  /** The credentials signalling brought. */
+  readonly incoming: IceCredentials;
+  /**
+   * The current session was made by a restart (ours, or our answer to the
+   * peer's), so its local credentials are newer than the agent's first.
+   */
+  readonly renewed: boolean;
+  /** Whether an authenticated check named the remote ufrag `ufrag` with our current ufrag. */
+  heardFrom(ufrag: string): boolean;
+}
+
+/**
+ * Decides what new remote credentials mean:
+ * 1. Nothing known yet: `first`. Identical: `same`.
+ * 2. The peer already checks us from the incoming generation: `follow`.
+ * 3. Our session is itself new (we restarted, or answered) and the
+ *    generation being replaced never showed that it knew our credentials.
+ *    Then the incoming credentials most likely answer ours, which crossed
+ *    stale ones in flight: `follow`. Answering them with another restart
+ *    would ping-pong.
+ * 4. Otherwise the peer restarted on its own: `restart`.
+ */
+export function remoteCredentialsChange(facts: RemoteRestartFacts): RemoteCredentialsChange {
+  const { known, incoming } = facts;
+  if (known === undefined) return 'first';
+  if (known.ufrag === incoming.ufrag && known.pwd === incoming.pwd) return 'same';
+  if (facts.heardFrom(incoming.ufrag)) return 'follow';
+  if (facts.renewed && !facts.heardFrom(known.ufrag)) return 'follow';
+  return 'restart';
+}
