@@ -202,6 +202,9 @@ export class SessionDriver {
         const local = this.context.sockets.get(event.pair.local.socketId)?.socket;
         if (local instanceof TurnRelaySocket)
           local.bindChannel(event.pair.remote.address, event.pair.remote.port);
+        // Checking concluded (RFC 8445 §8.1.2): checks still waiting for a TURN permission stay unsent.
+        for (const bound of this.context.sockets.values())
+          if (bound.socket instanceof TurnRelaySocket) bound.socket.dropHeldChecks();
         this.selectedPairChanges++;
         streams.selected.next(toSelectedPair(event.pair));
         if (this.previous) {

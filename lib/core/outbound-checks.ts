@@ -38,7 +38,7 @@ export abstract class OutboundChecks extends SessionState {
       nextAt: now + rto,
       cancelled: false,
     };
-    this.transactions.start(transactionKey(transactionId), tx);
+    this.transactions.start(transactionKey(transactionId), tx, this.config.retransmission);
     pair.state = 'in-progress';
     pair.counters.requestsSent++;
     this.counters.requestsSent++;

@@ -57,8 +57,14 @@ export class CheckTransactions {
     return this.byKey.get(key);
   }
 
-  /** A new check went out on `tx.pair`; it becomes the pair's current check. */
-  start(key: string, tx: CheckTransaction): void {
+  /**
+   * A new check went out on `tx.pair`; it becomes the pair's current check.
+   * One still in flight on the pair is superseded ({@link cancelCurrent}),
+   * so a pair never has two checks retransmitting, and cancelling a pair's
+   * current check stops all of them.
+   */
+  start(key: string, tx: CheckTransaction, policy: RetransmissionPolicy): void {
+    this.cancelCurrent(tx.pair, policy);
     this.byKey.set(key, tx);
     this.currentOf.set(tx.pair, tx);
   }

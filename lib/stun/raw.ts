@@ -65,6 +65,11 @@ export function isStunFramed(data: Uint8Array): boolean {
   return length === data.length - STUN_HEADER_LENGTH && (length & 3) === 0;
 }
 
+/** {@link isStunFramed} and a Binding request (type 0x0001): a connectivity or consent check. */
+export function isBindingRequest(data: Uint8Array): boolean {
+  return isStunFramed(data) && data[0] === 0x00 && data[1] === 0x01;
+}
+
 /** Big-endian 16-bit read; the caller has checked the bounds. */
 export function readUint16(data: Uint8Array, offset: number): number {
   return ((data[offset] as number) << 8) | (data[offset + 1] as number);

@@ -66,6 +66,20 @@ export class TurnPeers {
     return permission;
   }
 
+  /**
+   * Drops the held datagrams `stale` picks (checks whose checking concluded
+   * while they waited for a permission); returns how many.
+   */
+  dropQueued(stale: (data: Uint8Array) => boolean): number {
+    let dropped = 0;
+    for (const permission of this.permissions.values()) {
+      const kept = permission.queue.filter((queued) => !stale(queued.data));
+      dropped += permission.queue.length - kept.length;
+      permission.queue.splice(0, permission.queue.length, ...kept);
+    }
+    return dropped;
+  }
+
   /** The channel to `peer`, whatever its state. */
   channelTo(peer: StunAddress): Channel | undefined {
     return this.channelsByPeer.get(peerKey(peer.address, peer.port));

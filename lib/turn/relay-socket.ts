@@ -7,6 +7,7 @@
  */
 import { type Observable, type SchedulerLike, Subject } from 'rxjs';
 import { ipVersion } from '../core/address.js';
+import { isBindingRequest } from '../stun/raw.js';
 import type { StunAddress } from '../stun/types.js';
 import type { AddressFamily, InboundPacket, PacketSocket } from '../transport/types.js';
 import { TurnAllocation } from './allocation.js';
@@ -61,6 +62,15 @@ export class TurnClient {
     const sent = this.allocation.send(address, port, data, this.driver.now());
     this.driver.drive();
     return sent;
+  }
+
+  /**
+   * Drops the connectivity checks (STUN Binding requests) held while their
+   * peer's permission is being created: checking concluded (RFC 8445 §8.1.2),
+   * so they must not go out late. Counted as dropped packets.
+   */
+  dropHeldChecks(): void {
+    this.allocation.counters.droppedPackets += this.allocation.peers.dropQueued(isBindingRequest);
   }
 
   /** Binds a channel to a peer (for the data path of a selected pair). */
@@ -151,6 +161,11 @@ export class TurnRelaySocket implements PacketSocket {
   /** Relays one datagram to `address:port`; a drop is counted in `sendErrors`, never thrown. */
   send(data: Uint8Array, port: number, address: string): void {
     if (!this.client.send(address, port, data)) this.dropped++;
+  }
+
+  /** Checking concluded: checks still waiting for a permission are dropped ({@link TurnClient.dropHeldChecks}). */
+  dropHeldChecks(): void {
+    this.client.dropHeldChecks();
   }
 
   /** Binds a TURN channel to `address:port` so data to and from it uses 4-byte ChannelData headers. */

@@ -1,9 +1,7 @@
 /**
  * Failing explorer sessions, replayed by name. Each case is a scenario
  * literal (as `npm run explore` prints it) and the defect it exposed; a case
- * passes once the defect is fixed. Cases under "open defects" failed when
- * they were added (branch `explore`) and are left as normal tests on
- * purpose, so a fix on main can be checked against them.
+ * passes once the defect is fixed; each failed on the code before its fix.
  * Replay one with a trace: `npm run explore -- --scenario '<JSON>'`.
  */
 import { describe, expect, it } from 'vitest';
@@ -17,47 +15,7 @@ function expectClean(scenario: Scenario): void {
 
 const quiet = { latency: 0, jitter: 0, loss: 0, duplicate: 0, reorder: 0 };
 
-// Open defects the explorer found (issue #10): `it.fails` pins that each still reproduces; when a fix
-// lands the test fails, and it becomes a plain `it` in the describe below.
-describe('explorer regressions: open defects', () => {
-  it.fails('inv 4: a relayed candidate gathered after selection is paired and checked (controlling agent, ICE-lite peer)', () => {
-    // a (symmetric NAT, TURN) selects prflx -> b's host at 1.4 s; its TURN allocation completes later
-    // (275 ms server link) and the new relay -> host pair is checked at 1.9 s.
-    expectClean({
-      seed: 5,
-      a: {
-        nat: 'symmetric',
-        role: 'controlling',
-        stun: false,
-        turn: true,
-        credentialsDelay: 2999,
-        candidateDelay: 305,
-        trickleStep: 8,
-        endOfCandidates: 'prompt',
-        lateEndDelay: 3335,
-        restartAt: null,
-      },
-      b: {
-        nat: 'none',
-        role: 'controlled',
-        stun: false,
-        turn: false,
-        credentialsDelay: 1190,
-        candidateDelay: 9,
-        trickleStep: 7,
-        endOfCandidates: 'never',
-        lateEndDelay: 5867,
-        restartAt: null,
-      },
-      link: { latency: 0, jitter: 2, loss: 0, duplicate: 0, reorder: 0 },
-      serverLinkA: { latency: 275, jitter: 78, loss: 0, duplicate: 0, reorder: 0 },
-      serverLinkB: { latency: 147, jitter: 6, loss: 0, duplicate: 0.02, reorder: 0.03 },
-      lite: true,
-    });
-  });
-});
-
-describe('explorer regressions: fixed', () => {
+describe('explorer regressions', () => {
   it('inv 1: candidates of a remote restart that overtake the first credentials reach the session of their generation', () => {
     // b (ICE-lite) restarts at 854 ms before a has any credentials. a gets b's generation-1 candidate
     // (ufrag tagged) at 2366, then b's stale generation-0 credentials at 2885, then the generation-1
@@ -130,6 +88,80 @@ describe('explorer regressions: fixed', () => {
       link: { latency: 93, jitter: 0, loss: 0.18, duplicate: 0, reorder: 0.02 },
       serverLinkA: { latency: 5, jitter: 6, loss: 0.05, duplicate: 0.01, reorder: 0.16 },
       serverLinkB: { latency: 8, jitter: 7, loss: 0, duplicate: 0, reorder: 0.19 },
+      lite: false,
+    });
+  });
+
+  it('inv 4: a check held for a TURN permission does not go out after selection (controlling agent, ICE-lite peer)', () => {
+    // a (symmetric NAT, TURN) checks relay -> b's host at 1.29 s; the relay holds it while CreatePermission
+    // runs over a 275 ms server link. a selects prflx -> host at 1.4 s, and the held check used to leave at
+    // 1.95 s. Held checks are now dropped when checking concludes (TurnRelaySocket.dropHeldChecks).
+    expectClean({
+      seed: 5,
+      a: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 2999,
+        candidateDelay: 305,
+        trickleStep: 8,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 3335,
+        restartAt: null,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlled',
+        stun: false,
+        turn: false,
+        credentialsDelay: 1190,
+        candidateDelay: 9,
+        trickleStep: 7,
+        endOfCandidates: 'never',
+        lateEndDelay: 5867,
+        restartAt: null,
+      },
+      link: { latency: 0, jitter: 2, loss: 0, duplicate: 0, reorder: 0 },
+      serverLinkA: { latency: 275, jitter: 78, loss: 0, duplicate: 0, reorder: 0 },
+      serverLinkB: { latency: 147, jitter: 6, loss: 0, duplicate: 0.02, reorder: 0.03 },
+      lite: true,
+    });
+  });
+
+  it('inv 4: a superseded check stops retransmitting when checking concludes (role conflict, TURN)', () => {
+    // Both start controlling; b yields after a 487 and re-checks host -> a's srflx while its earlier check
+    // of that pair was still retransmitting. Selection cancelled only the pair's newest check; the older
+    // one went out again 256 ms after b selected relay -> srflx. A new check now supersedes the old one.
+    expectClean({
+      seed: 2147483638,
+      a: {
+        nat: 'portRestrictedCone',
+        role: 'controlling',
+        stun: true,
+        turn: false,
+        credentialsDelay: 11,
+        candidateDelay: 1129,
+        trickleStep: 277,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1004,
+        restartAt: null,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlling',
+        stun: true,
+        turn: true,
+        credentialsDelay: 2993,
+        candidateDelay: 872,
+        trickleStep: 0,
+        endOfCandidates: 'never',
+        lateEndDelay: 1007,
+        restartAt: null,
+      },
+      link: { latency: 276, jitter: 0, loss: 0, duplicate: 0.07, reorder: 0 },
+      serverLinkA: { latency: 52, jitter: 0, loss: 0, duplicate: 0, reorder: 0 },
+      serverLinkB: { latency: 37, jitter: 3, loss: 0.09, duplicate: 0.04, reorder: 0.05 },
       lite: false,
     });
   });
