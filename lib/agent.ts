@@ -203,6 +203,7 @@ export class IceAgent {
       known: session.remoteCredentials,
       incoming: credentials,
       renewed: this.driver.sessionGeneration > 0,
+      followedUnproven: session.followedUnproven,
       heardFrom: (u) => session.heardFrom(u),
     });
     const same = change === 'same';
@@ -218,8 +219,10 @@ export class IceAgent {
       this.driver.drive();
       return;
     }
-    if (change === 'follow') this.driver.session.followRemoteCredentials(credentials, nowOf(this.context));
-    else this.driver.session.setRemoteCredentials(credentials, nowOf(this.context));
+    if (change === 'follow') {
+      const proven = session.heardFrom(credentials.ufrag);
+      this.driver.session.followRemoteCredentials(credentials, nowOf(this.context), proven);
+    } else this.driver.session.setRemoteCredentials(credentials, nowOf(this.context));
     // Candidates of this generation that overtook its credentials (see addRemoteCandidate).
     this.remotes.credentialsArrived(credentials.ufrag);
     this.driver.drive();

@@ -6,7 +6,7 @@
  */
 import { filter } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { remoteCredentialsChange } from '../lib/core/remote-restart.js';
+import { type RemoteRestartFacts, remoteCredentialsChange } from '../lib/core/remote-restart.js';
 import { type IceAgent, serializeCandidate } from '../lib/index.js';
 import { newTestScheduler, virtualPair } from './helpers/virtual-pair.js';
 
@@ -14,41 +14,40 @@ const r1 = { ufrag: 'r1r1', pwd: 'p'.repeat(22) };
 const r2 = { ufrag: 'r2r2', pwd: 'q'.repeat(22) };
 
 describe('remoteCredentialsChange', () => {
-  const heard =
-    (...ufrags: string[]) =>
-    (u: string) =>
-      ufrags.includes(u);
+  const facts = (
+    o: { known?: typeof r1; renewed?: boolean; followedUnproven?: boolean; heard?: string[] },
+    incoming = r2,
+  ): RemoteRestartFacts => ({
+    known: o.known,
+    incoming,
+    renewed: o.renewed ?? false,
+    followedUnproven: o.followedUnproven ?? false,
+    heardFrom: (u) => (o.heard ?? []).includes(u),
+  });
 
   it('takes the first credentials, and ignores the same ones again', () => {
-    expect(
-      remoteCredentialsChange({ known: undefined, incoming: r1, renewed: false, heardFrom: heard() }),
-    ).toBe('first');
-    expect(
-      remoteCredentialsChange({ known: r1, incoming: { ...r1 }, renewed: true, heardFrom: heard() }),
-    ).toBe('same');
+    expect(remoteCredentialsChange(facts({}))).toBe('first');
+    expect(remoteCredentialsChange(facts({ known: r1, renewed: true }, { ...r1 }))).toBe('same');
   });
 
   it('answers a restart of the peer with one of its own', () => {
     // First generation: whatever the peer sends next is a restart of its own.
-    expect(
-      remoteCredentialsChange({ known: r1, incoming: r2, renewed: false, heardFrom: heard('r1r1') }),
-    ).toBe('restart');
-    expect(remoteCredentialsChange({ known: r1, incoming: r2, renewed: false, heardFrom: heard() })).toBe(
+    expect(remoteCredentialsChange(facts({ known: r1, heard: ['r1r1'] }))).toBe('restart');
+    expect(remoteCredentialsChange(facts({ known: r1 }))).toBe('restart');
+    // A renewed session whose peer generation proved it knew our credentials: the peer restarted again.
+    expect(remoteCredentialsChange(facts({ known: r1, renewed: true, heard: ['r1r1'] }))).toBe('restart');
+    // A renewed session that already followed once without proof: the peer restarted on its own.
+    expect(remoteCredentialsChange(facts({ known: r1, renewed: true, followedUnproven: true }))).toBe(
       'restart',
     );
-    // A renewed session whose peer generation proved it knew our credentials: the peer restarted again.
-    expect(
-      remoteCredentialsChange({ known: r1, incoming: r2, renewed: true, heardFrom: heard('r1r1') }),
-    ).toBe('restart');
   });
 
   it('follows a peer generation that already checks us, or that answers our unanswered restart', () => {
+    expect(remoteCredentialsChange(facts({ known: r1, heard: ['r2r2'] }))).toBe('follow');
     expect(
-      remoteCredentialsChange({ known: r1, incoming: r2, renewed: false, heardFrom: heard('r2r2') }),
+      remoteCredentialsChange(facts({ known: r1, renewed: true, followedUnproven: true, heard: ['r2r2'] })),
     ).toBe('follow');
-    expect(remoteCredentialsChange({ known: r1, incoming: r2, renewed: true, heardFrom: heard() })).toBe(
-      'follow',
-    );
+    expect(remoteCredentialsChange(facts({ known: r1, renewed: true }))).toBe('follow');
   });
 });
 

@@ -54,6 +54,11 @@ export interface RemoteRestartFacts {
    * peer's), so its local credentials are newer than the agent's first.
    */
   readonly renewed: boolean;
+  /**
+   * The current session already followed new remote credentials without
+   * proof ({@link remoteCredentialsChange}, rule 3): it does so once only.
+   */
+  readonly followedUnproven: boolean;
   /** Whether an authenticated check named the remote ufrag `ufrag` with our current ufrag. */
   heardFrom(ufrag: string): boolean;
 }
@@ -62,11 +67,13 @@ export interface RemoteRestartFacts {
  * Decides what new remote credentials mean:
  * 1. Nothing known yet: `first`. Identical: `same`.
  * 2. The peer already checks us from the incoming generation: `follow`.
- * 3. Our session is itself new (we restarted, or answered) and the
- *    generation being replaced never showed that it knew our credentials.
- *    Then the incoming credentials most likely answer ours, which crossed
- *    stale ones in flight: `follow`. Answering them with another restart
- *    would ping-pong.
+ * 3. Our session is itself new (we restarted, or answered), the
+ *    generation being replaced never showed that it knew our credentials,
+ *    and the session has not done this before. Then the incoming
+ *    credentials most likely answer ours, which crossed stale ones in
+ *    flight: `follow`. Answering them with another restart would ping-pong.
+ *    Once only: the peer answers a generation of ours once, so later new
+ *    credentials without proof are a restart of the peer's own.
  * 4. Otherwise the peer restarted on its own: `restart`.
  */
 export function remoteCredentialsChange(facts: RemoteRestartFacts): RemoteCredentialsChange {
@@ -74,6 +81,6 @@ export function remoteCredentialsChange(facts: RemoteRestartFacts): RemoteCreden
   if (known === undefined) return 'first';
   if (known.ufrag === incoming.ufrag && known.pwd === incoming.pwd) return 'same';
   if (facts.heardFrom(incoming.ufrag)) return 'follow';
-  if (facts.renewed && !facts.heardFrom(known.ufrag)) return 'follow';
+  if (facts.renewed && !facts.followedUnproven && !facts.heardFrom(known.ufrag)) return 'follow';
   return 'restart';
 }

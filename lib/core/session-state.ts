@@ -76,6 +76,8 @@ export abstract class SessionState {
   /** Option `failover`: the selected pair it watches and its state. */
   protected failover: { readonly selected: CandidatePair; readonly watch: FailoverWatch } | undefined;
   protected pacStartedAt: number | undefined;
+  /** This session followed new remote credentials without proof once (see remote-restart.ts). */
+  followedUnproven = false;
   /** Remote ufrags named in the USERNAME of authenticated checks (the last few; see {@link heardFrom}). */
   private readonly remoteUfragsHeard: string[] = [];
   protected hopelessSince: number | undefined;

@@ -125,8 +125,10 @@ export class IceSession extends CheckRequests {
    * sent under the old remote credentials are abandoned (the peer would answer
    * them 401) and pairs that produced no valid pair are checked again; what
    * the peer's checks already established (valid pairs, its nomination) stays.
+   * `proven`: the peer's checks showed that it knows our credentials.
    */
-  followRemoteCredentials(credentials: IceCredentials, now: number): void {
+  followRemoteCredentials(credentials: IceCredentials, now: number, proven: boolean): void {
+    if (!proven) this.followedUnproven = true;
     this.transactions.abandonAll();
     for (const pair of this.checklist.pairs) {
       if (!pair.valid && (pair.state === 'in-progress' || pair.state === 'failed')) pair.state = 'waiting';

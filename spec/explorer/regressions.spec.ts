@@ -166,6 +166,43 @@ describe('explorer regressions', () => {
     });
   });
 
+  it('inv 1: a restart of the peer right after it answered ours is answered, not followed', () => {
+    // b restarts at 0 ms, a answers at once (a1), b follows a1 without proof (rule 3). a then restarts on
+    // its own at 1 ms (a2, no remote credentials). b followed a2 too, so a2 never got credentials and b
+    // failed at PAC. Rule 3 now applies once per session: b answers a2 with a restart.
+    expectClean({
+      seed: 1,
+      a: {
+        nat: 'portRestrictedCone',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 1,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlling',
+        stun: false,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 1,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 0,
+      },
+      link: { latency: 0, jitter: 0, loss: 0, duplicate: 0.01, reorder: 0 },
+      serverLinkA: { latency: 0, jitter: 1, loss: 0.01, duplicate: 0, reorder: 0 },
+      serverLinkB: { latency: 0, jitter: 1, loss: 0.01, duplicate: 0, reorder: 0 },
+      lite: false,
+    });
+  });
+
   it('baseline: two public agents on quiet links connect and keep every invariant', () => {
     const side = {
       nat: 'none',
