@@ -15,7 +15,7 @@ import {
 import type { IceCredentials } from './credentials.js';
 import { PairLiveness } from './liveness.js';
 import { NO_NOMINATION } from './nomination.js';
-import { createPair, isOnPath, type LocalCandidate } from './pair.js';
+import { checkedPairOf, createPair, isOnPath, type LocalCandidate } from './pair.js';
 import type { RemoteCandidateOutcome } from './session-types.js';
 import { isCheckableTransportPair } from './tcp-pairing.js';
 
@@ -123,15 +123,23 @@ export class IceSession extends CheckRequests {
    * Follows the peer's answer to our restart (see remote-restart.ts): this
    * session keeps its local credentials and takes the peer's new ones. Checks
    * sent under the old remote credentials are abandoned (the peer would answer
-   * them 401) and pairs that produced no valid pair are checked again; what
-   * the peer's checks already established (valid pairs, its nomination) stays.
+   * them 401) and every pair but the selected one is checked again (what the
+   * old credentials' answers proved, the peer's new generation has not seen).
    * `proven`: the peer's checks showed that it knows our credentials.
    */
   followRemoteCredentials(credentials: IceCredentials, now: number, proven: boolean): void {
     if (!proven) this.followedUnproven = true;
     this.transactions.abandonAll();
+    // What answers under the old remote credentials proved, the peer's new generation has not seen:
+    // every pair is checked again, but the selected one (data keeps flowing; consent now runs under
+    // the new credentials and judges it).
+    const selected = this.selectedPair;
+    const keep = selected && checkedPairOf(selected);
     for (const pair of this.checklist.pairs) {
-      if (!pair.valid && (pair.state === 'in-progress' || pair.state === 'failed')) pair.state = 'waiting';
+      if (pair === selected || pair === keep) continue;
+      pair.valid = false;
+      pair.validPair = undefined;
+      if (pair.generatedBy === undefined && pair.state !== 'frozen') pair.state = 'waiting';
     }
     // RFC 8863 §4: the PAC timer runs from credentials the checks can use; the old ones were not.
     this.pacStartedAt = undefined;

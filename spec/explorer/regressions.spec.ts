@@ -203,6 +203,44 @@ describe('explorer regressions', () => {
     });
   });
 
+  it("inv 1: following the peer's answer re-checks the pairs the old credentials validated", () => {
+    // a restarts (2.6 s) and gets b's old credentials; b restarts (3.5 s) and gets a's new ones, then a
+    // follows b's new ones (6.5 s). a's pair to b's srflx had been validated by b's old session, so it was
+    // never checked again, no check reached b's new session, b never learned a's peer-reflexive address
+    // and failed at PAC. A follow now re-checks every pair but the selected one.
+    expectClean({
+      seed: 1279734908,
+      a: {
+        nat: 'restrictedCone',
+        role: 'controlled',
+        stun: false,
+        turn: false,
+        credentialsDelay: 2520,
+        candidateDelay: 1412,
+        trickleStep: 128,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 14995,
+        restartAt: 2625,
+      },
+      b: {
+        nat: 'fullCone',
+        role: 'controlling',
+        stun: true,
+        turn: false,
+        credentialsDelay: 2995,
+        candidateDelay: 1999,
+        trickleStep: 199,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 14087,
+        restartAt: 3489,
+      },
+      link: { latency: 2, jitter: 0, loss: 0.01, duplicate: 0, reorder: 0 },
+      serverLinkA: { latency: 161, jitter: 0, loss: 0.04, duplicate: 0, reorder: 0 },
+      serverLinkB: { latency: 41, jitter: 88, loss: 0, duplicate: 0, reorder: 0.09 },
+      lite: false,
+    });
+  });
+
   it('baseline: two public agents on quiet links connect and keep every invariant', () => {
     const side = {
       nat: 'none',
