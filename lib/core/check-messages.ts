@@ -7,8 +7,8 @@ import type { KeyObject } from 'node:crypto';
 import { candidatePriority } from '../candidate.js';
 import type { Candidate } from '../candidate-types.js';
 import { type StunScan, scannedUsername, verifyScannedIntegrity } from '../stun/raw.js';
-import { tcpCandidatePriority } from './tcp-pairing.js';
 import type { LocalCandidate } from './pair.js';
+import { tcpCandidatePriority } from './tcp-pairing.js';
 
 /** Why an inbound Binding request is refused, and the error response it gets. */
 export interface RequestRejection {
