@@ -125,6 +125,7 @@ export class IceAgent {
       context,
       this.driver,
       (socketId, packet) => this.packets.receive(socketId, packet),
+      (socketId, socket, packet) => this.packets.receiveTcp(socketId, socket, packet),
       mdnsPublisher ? new LocalNamePublisher(mdnsPublisher) : undefined,
     );
     this.packets.gathering = this.gathering;
@@ -298,6 +299,7 @@ export class IceAgent {
       generation: this.context.generation,
       localCandidates: this.plainLocalCandidates(),
       servers: this.gathering.servers?.stats(),
+      tcp: this.gathering.tcpCounters(),
       now: nowOf(this.context),
     });
   }
@@ -317,6 +319,7 @@ export class IceAgent {
     this.context.generation++;
     this.driver.startGeneration(generateCredentials(), this.context.generation);
     this.streams.generations.next(new ReplaySubject<IceCandidate>());
+    this.gathering.renewTcp();
     this.gathering.renewRelays(); // before re-announcing: renewed relays are announced once allocated
     if (this.gathering.binds) {
       // First gathering still running: re-announce what is bound; its completion ends this generation too.

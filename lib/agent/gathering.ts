@@ -11,7 +11,8 @@ import type { Candidate } from '../candidate-types.js';
 import { CandidateShaper, type IceCandidate } from '../ice-candidate.js';
 import type { LocalNamePublisher } from '../mdns/agent-mdns.js';
 import type { ResolvedOptions } from '../options.js';
-import type { TcpPacketSocket } from '../transport/tcp-packet-socket.js';
+import { TcpPacketSocket } from '../transport/tcp-packet-socket.js';
+import { createTcpSocketCounters, type TcpSocketCounters } from '../transport/tcp-socket-limits.js';
 import type { HostAddress, InboundPacket, PacketSocket } from '../transport/types.js';
 import { ServerGathering } from '../turn/gathering.js';
 import { TurnRelaySocket } from '../turn/relay-socket.js';
@@ -45,6 +46,8 @@ export class LocalGathering {
     private readonly context: AgentContext,
     private readonly driver: SessionDriver,
     private readonly receive: (socketId: number, packet: InboundPacket) => void,
+    /** Datagrams of an ICE-TCP candidate's connections (they also authenticate the connection). */
+    private readonly receiveTcp: (socketId: number, socket: TcpPacketSocket, packet: InboundPacket) => void,
     /** Publishes our host addresses under `.local` names (`mdns: 'publish'` only). */
     private readonly localNames: LocalNamePublisher | undefined,
   ) {}
@@ -85,9 +88,13 @@ export class LocalGathering {
     const tcp$ =
       options.tcp === false
         ? EMPTY
-        : openTcpSockets(transport, addresses, ports, () => this.context.counters.bindErrors++).pipe(
-            map((tcp) => ({ ...tcp, tcp: true as const })),
-          );
+        : openTcpSockets(
+            transport,
+            addresses,
+            ports,
+            { preAuth: { scheduler: options.scheduler } },
+            () => this.context.counters.bindErrors++,
+          ).pipe(map((tcp) => ({ ...tcp, tcp: true as const })));
     this.binding = merge(udp$, tcp$).subscribe({
       next: (bound) =>
         'tcp' in bound
@@ -95,6 +102,24 @@ export class LocalGathering {
           : this.addHostSocket(bound.socket, bound.index),
       complete: () => this.servers?.hostSocketsDone(),
     });
+  }
+
+  /** A restart checks afresh: active TCP candidates may open connections again where one was lost. */
+  renewTcp(): void {
+    for (const bound of this.context.sockets.values()) {
+      if (bound.socket instanceof TcpPacketSocket) bound.socket.forgetLostPaths();
+    }
+  }
+
+  /** TCP counters summed over this agent's TCP candidates (all zero without any). */
+  tcpCounters(): TcpSocketCounters {
+    const sum = createTcpSocketCounters();
+    for (const bound of this.context.sockets.values()) {
+      if (!(bound.socket instanceof TcpPacketSocket)) continue;
+      const c = bound.socket.counters;
+      for (const k of Object.keys(sum) as (keyof TcpSocketCounters)[]) sum[k] += c[k];
+    }
+    return sum;
   }
 
   /** A restart: re-announces what is bound while the first gathering still binds (its completion ends this generation too). */
@@ -139,7 +164,7 @@ export class LocalGathering {
     }
     const id = this.nextSocketId++;
     const host = tcpHostCandidate(socket, interfaceIndex);
-    const subscription = socket.packets$.subscribe((packet) => this.receive(id, packet));
+    const subscription = socket.packets$.subscribe((packet) => this.receiveTcp(id, socket, packet));
     const bound: BoundSocket = { id, socket, host, subscription, reflexive: [] };
     this.context.sockets.set(id, bound);
     this.announceHost(bound);

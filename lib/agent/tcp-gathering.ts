@@ -10,7 +10,7 @@ import { catchError, EMPTY, from, map, merge, mergeMap, type Observable, of } fr
 import { computeFoundation, localPreference } from '../candidate.js';
 import type { Candidate } from '../candidate-types.js';
 import { tcpCandidatePriority, tcpOtherPreference } from '../core/tcp-pairing.js';
-import { TcpPacketSocket } from '../transport/tcp-packet-socket.js';
+import { TcpPacketSocket, type TcpSocketOptions } from '../transport/tcp-packet-socket.js';
 import type { HostAddress, PortRange, Transport } from '../transport/types.js';
 
 /** A TCP candidate's socket and the index of its interface (for the local preference). */
@@ -21,23 +21,27 @@ export interface TcpHostSocket {
 
 /**
  * The TCP sockets of `addresses`: the active ones at once, the passive ones
- * once listening. A listen that fails calls `failed` and is skipped.
+ * once listening, each bounded by `options`. A listen that fails calls
+ * `failed` and is skipped.
  */
 export function openTcpSockets(
   transport: Transport,
   addresses: readonly HostAddress[],
   ports: PortRange | undefined,
+  options: TcpSocketOptions,
   failed: () => void,
 ): Observable<TcpHostSocket> {
   const { listenTcp, connectTcp } = transport;
   if (listenTcp === undefined || connectTcp === undefined) return EMPTY;
   return from(addresses).pipe(
     mergeMap((host, index) => {
-      const active = TcpPacketSocket.active(host.address, (address, port) =>
-        connectTcp.call(transport, host.address, address, port),
+      const active = TcpPacketSocket.active(
+        host.address,
+        (address, port) => connectTcp.call(transport, host.address, address, port),
+        options,
       );
       const passive = listenTcp.call(transport, host.address, ports).pipe(
-        map((listener) => ({ socket: TcpPacketSocket.passive(listener), index })),
+        map((listener) => ({ socket: TcpPacketSocket.passive(listener, options), index })),
         catchError(() => {
           failed();
           return EMPTY;
