@@ -11,8 +11,7 @@ import type { Candidate } from '../candidate-types.js';
 import { CandidateShaper, type IceCandidate } from '../ice-candidate.js';
 import type { LocalNamePublisher } from '../mdns/agent-mdns.js';
 import type { ResolvedOptions } from '../options.js';
-import { TcpPacketSocket } from '../transport/tcp-packet-socket.js';
-import { createTcpSocketCounters, type TcpSocketCounters } from '../transport/tcp-socket-limits.js';
+import type { TcpPacketSocket } from '../transport/tcp-packet-socket.js';
 import type { HostAddress, InboundPacket, PacketSocket } from '../transport/types.js';
 import { ServerGathering } from '../turn/gathering.js';
 import { TurnRelaySocket } from '../turn/relay-socket.js';
@@ -102,24 +101,6 @@ export class LocalGathering {
           : this.addHostSocket(bound.socket, bound.index),
       complete: () => this.servers?.hostSocketsDone(),
     });
-  }
-
-  /** A restart checks afresh: active TCP candidates may open connections again where one was lost. */
-  renewTcp(): void {
-    for (const bound of this.context.sockets.values()) {
-      if (bound.socket instanceof TcpPacketSocket) bound.socket.forgetLostPaths();
-    }
-  }
-
-  /** TCP counters summed over this agent's TCP candidates (all zero without any). */
-  tcpCounters(): TcpSocketCounters {
-    const sum = createTcpSocketCounters();
-    for (const bound of this.context.sockets.values()) {
-      if (!(bound.socket instanceof TcpPacketSocket)) continue;
-      const c = bound.socket.counters;
-      for (const k of Object.keys(sum) as (keyof TcpSocketCounters)[]) sum[k] += c[k];
-    }
-    return sum;
   }
 
   /** A restart: re-announces what is bound while the first gathering still binds (its completion ends this generation too). */

@@ -11,7 +11,8 @@ import { computeFoundation, localPreference } from '../candidate.js';
 import type { Candidate } from '../candidate-types.js';
 import { tcpCandidatePriority, tcpOtherPreference } from '../core/tcp-pairing.js';
 import { TcpPacketSocket, type TcpSocketOptions } from '../transport/tcp-packet-socket.js';
-import type { HostAddress, PortRange, Transport } from '../transport/types.js';
+import { createTcpSocketCounters, type TcpSocketCounters } from '../transport/tcp-socket-limits.js';
+import type { HostAddress, PacketSocket, PortRange, Transport } from '../transport/types.js';
 
 /** A TCP candidate's socket and the index of its interface (for the local preference). */
 export interface TcpHostSocket {
@@ -66,4 +67,19 @@ export function tcpHostCandidate(socket: TcpPacketSocket, interfaceIndex: number
     tcpType: socket.tcpType,
     extensions: [],
   };
+}
+
+/** A restart checks afresh: active TCP candidates may open connections again where one was lost. */
+export function forgetLostTcpPaths(sockets: Iterable<{ readonly socket: PacketSocket }>): void {
+  for (const { socket } of sockets) if (socket instanceof TcpPacketSocket) socket.forgetLostPaths();
+}
+
+/** TCP counters summed over the TCP candidates among `sockets` (all zero without any). */
+export function sumTcpCounters(sockets: Iterable<{ readonly socket: PacketSocket }>): TcpSocketCounters {
+  const sum = createTcpSocketCounters();
+  for (const { socket } of sockets) {
+    if (!(socket instanceof TcpPacketSocket)) continue;
+    for (const k of Object.keys(sum) as (keyof TcpSocketCounters)[]) sum[k] += socket.counters[k];
+  }
+  return sum;
 }
