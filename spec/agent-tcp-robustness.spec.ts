@@ -236,3 +236,52 @@ describe('ICE-TCP over real loopback TCP: a reset of the selected connection', (
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
 }
+
+describe('ICE-TCP: connections that never authenticate', () => {
+  it('a flood of idle and garbage connections on the passive candidate is capped, reset in bounded time, and the session still connects', () => {
+    const { scheduler, tcpNet, a, b, states, atB } = session('only', true);
+    a.gatherCandidates();
+    const raw: { closed: () => boolean }[] = [];
+    const garbageFrame = new Uint8Array(1002).fill(0xaa);
+    garbageFrame.set([0x03, 0xe8]); // RFC 4571 length 1000
+    scheduler.schedule(() => {
+      const passive = b.getStats().localCandidates.find((c) => c.tcpType === 'passive');
+      expect(passive).toBeDefined();
+      // 120 connections from a stranger: one in six sends 20 garbage frames (no STUN) once accepted, the rest stay idle.
+      for (let i = 0; i < 120; i++) {
+        tcpNet.connect('10.0.0.9', passive?.address ?? '', passive?.port ?? 0).subscribe({
+          next: (c) => {
+            c.data$.subscribe();
+            raw.push({ closed: () => c.closeReason !== undefined });
+            if (i % 6 === 0) for (let k = 0; k < 20; k++) c.write(garbageFrame);
+          },
+          error: () => raw.push({ closed: () => true }),
+        });
+      }
+    }, 1);
+    let tcpAt5s: ReturnType<IceAgent['getStats']>['tcp'] | undefined;
+    scheduler.schedule(() => {
+      tcpAt5s = b.getStats().tcp;
+    }, 5000);
+    let tcpAt14s: ReturnType<IceAgent['getStats']>['tcp'] | undefined;
+    scheduler.schedule(() => {
+      tcpAt14s = b.getStats().tcp;
+      a.stop();
+      b.stop();
+    }, 14_000);
+    scheduler.flush();
+    // The session connected over the pairs the flood could not block, and carried the data.
+    expect(states.a).toContain('connected');
+    expect(states.b).not.toContain('failed');
+    expect(atB.map((r) => r.i).at(-1)).toBe(999);
+    // Capped: at most maxConnections (100) held at once, the rest refused; the garbage ones reset early.
+    expect(tcpAt5s?.connectionsRefused).toBeGreaterThanOrEqual(20);
+    expect(tcpAt5s?.preAuthOverflows).toBeGreaterThanOrEqual(1);
+    // Bounded time: every stranger's connection that got in was reset by the guard (10 s) or for its bytes.
+    const tcp = tcpAt14s;
+    expect((tcp?.preAuthTimeouts ?? 0) + (tcp?.preAuthOverflows ?? 0) + (tcp?.connectionsRefused ?? 0)).toBe(
+      120,
+    );
+    expect(raw.every((r) => r.closed())).toBe(true);
+  });
+});

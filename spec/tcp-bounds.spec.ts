@@ -4,13 +4,20 @@
  * authenticated STUN message is reset after a bounded time or number of
  * bytes), the cap on connections a passive candidate accepts, and an active
  * candidate that does not replace a lost authenticated connection until told
- * (a restart).
+ * (a restart); and the send buffer of a connection to a slow reader over
+ * real loopback TCP.
  */
+import { type AddressInfo, createServer } from 'node:net';
 import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { VirtualTcpNetwork } from '../lib/testing/virtual-tcp.js';
 import { frameRfc4571 } from '../lib/transport/rfc4571.js';
-import { TcpPacketSocket, type TcpSocketOptions } from '../lib/transport/tcp-packet-socket.js';
+import { connectTcp } from '../lib/transport/tcp.js';
+import {
+  DEFAULT_TCP_SOCKET_LIMITS,
+  TcpPacketSocket,
+  type TcpSocketOptions,
+} from '../lib/transport/tcp-packet-socket.js';
 import { PRE_AUTH_MAX_BYTES, PRE_AUTH_TIMEOUT } from '../lib/transport/tcp-socket-limits.js';
 import type { InboundPacket, TcpConnection, TcpListener } from '../lib/transport/types.js';
 
@@ -186,3 +193,35 @@ describe('an active candidate and a lost connection', () => {
     expect(active.counters.droppedNoConnection).toBe(0);
   });
 });
+
+describe('a slow reader over real loopback TCP (node:net)', () => {
+  it('writes stop at maxBufferedBytes once the kernel buffers are full: the rest is dropped and counted, never queued', async () => {
+    // A reader that accepts and never reads: the kernel's buffers fill, then Node's write queue would grow.
+    const server = createServer((socket) => socket.pause());
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const port = (server.address() as AddressInfo).port;
+    const active = TcpPacketSocket.active('127.0.0.1', (address, p) => connectTcp('127.0.0.1', address, p));
+    try {
+      const payload = new Uint8Array(60_000);
+      active.send(payload, port, '127.0.0.1'); // opens the connection (queued until it is)
+      await until(() => active.connectionTo('127.0.0.1', port) !== undefined);
+      // 200 MB offered: far beyond what loopback's kernel buffers take.
+      let maxBuffered = 0;
+      for (let round = 0; round < 100 && active.counters.droppedBufferFull === 0; round++) {
+        for (let i = 0; i < 33; i++) active.send(payload, port, '127.0.0.1');
+        maxBuffered = Math.max(maxBuffered, active.connectionTo('127.0.0.1', port)?.bufferedAmount ?? 0);
+        await new Promise((resolve) => setImmediate(resolve)); // let the kernel take what it will
+      }
+      expect(active.counters.droppedBufferFull).toBeGreaterThan(0);
+      expect(maxBuffered).toBeLessThanOrEqual(DEFAULT_TCP_SOCKET_LIMITS.maxBufferedBytes);
+      expect(active.sendErrors).toBe(active.counters.droppedBufferFull);
+    } finally {
+      active.close();
+      server.close();
+    }
+  }, 30_000);
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
