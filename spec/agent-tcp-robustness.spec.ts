@@ -18,6 +18,7 @@ import { type VirtualTcpEnd, VirtualTcpNetwork, withTcp } from '../lib/testing/v
 import { withNodeTcp } from '../lib/transport/tcp.js';
 import type { TcpConnection, Transport } from '../lib/transport/types.js';
 import { UdpTransport } from '../lib/transport/udp.js';
+import { connectWithRestarts } from './helpers/liveness-kit.js';
 
 type Breakage = 'reset' | 'half-open' | 'slow reader';
 
@@ -283,5 +284,63 @@ describe('ICE-TCP: connections that never authenticate', () => {
       120,
     );
     expect(raw.every((r) => r.closed())).toBe(true);
+  });
+});
+
+describe('ICE-TCP: every connection reset, no failover', () => {
+  it('consent fails (no silent reconnect behind the peer’s back); an ICE restart opens new connections and connects again', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const net = new VirtualNetwork({ scheduler, latency: 10 });
+    const tcpNet = new VirtualTcpNetwork({ scheduler, latency: 10 });
+    const host = (name: string, address: string) =>
+      withTcp(net.createHost(name, { addresses: [address] }), tcpNet, { blockUdp: true });
+    const common = { scheduler, tcp: 'only', interfacePollInterval: 0 } as const;
+    const a = new IceAgent({ role: 'controlling', transport: host('a', '10.0.0.1'), ...common });
+    const b = new IceAgent({ role: 'controlled', transport: host('b', '10.0.0.2'), ...common });
+    const states: string[] = [];
+    a.connectionState$.subscribe((s) => states.push(s));
+    const received: number[] = [];
+    b.data$.subscribe((d) => received.push(indexOf(d)));
+    connectWithRestarts(a, b);
+    let lostAt3s = 0;
+    let reset = 0;
+    scheduler.schedule(() => {
+      const remote = a.getStats().selectedPair?.remote;
+      expect(remote && endOf(tcpNet, '10.0.0.1', remote)).toBeDefined();
+      // Every connection between them (the selected pair's and the other direction's) is reset.
+      const live = tcpNet.connections.filter(
+        (e) => e.closeReason === undefined && e.localAddress === '10.0.0.1',
+      );
+      reset = live.length;
+      for (const end of live) end.reset();
+    }, 3000);
+    scheduler.schedule(() => {
+      lostAt3s = a.getStats().tcp.connectionsLost + b.getStats().tcp.connectionsLost;
+      a.send(datagram(1)); // goes nowhere: the pair has no connection now
+    }, 3100);
+    let stateBeforeRestart: string | undefined;
+    scheduler.schedule(() => {
+      stateBeforeRestart = a.getStats().state;
+      a.restart();
+    }, 40_000);
+    scheduler.schedule(() => a.send(datagram(2)), 45_000);
+    scheduler.schedule(() => {
+      a.stop();
+      b.stop();
+    }, 46_000);
+    scheduler.flush();
+    expect(reset).toBeGreaterThanOrEqual(1);
+    expect(lostAt3s).toBe(2 * reset); // both ends saw each reset
+    expect(stateBeforeRestart).toBe('failed');
+    expect(states.slice(0, 6)).toEqual([
+      'new',
+      'checking',
+      'connected',
+      'completed',
+      'disconnected',
+      'failed',
+    ]);
+    expect(states.at(-2)).toBe('completed'); // reconnected after the restart, then closed by stop()
+    expect(received).toEqual([2]);
   });
 });
