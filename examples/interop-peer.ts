@@ -19,8 +19,13 @@
  * controls (even if `--role` said controlled) and pings. A lite peer told that its remote is
  * lite too reports `error` (two lite agents cannot connect).
  *
- * Exit codes: 3 = mode unsupported (`--tcp`: no ICE-TCP yet; before the credentials line, the
- * reason on stderr), 2 = usage error (`--lite` with `--role controlling` or `--relay-only`).
+ * ICE-TCP (RFC 6544): `--tcp` builds the agent with `tcp: 'only'`: one active (port 9) and one
+ * passive TCP host candidate on the host address, RFC 4571 framing on the connections; remote UDP
+ * candidates are skipped (and logged), `--stun`/`--turn` are ignored (TCP host candidates only).
+ *
+ * Exit codes: 3 = mode unsupported (`--tcp` with `--lite`: rx-ice's lite agent has no ICE-TCP;
+ * before the credentials line, the reason on stderr), 2 = usage error (`--lite` with
+ * `--role controlling` or `--relay-only`, `--tcp` with `--relay-only`).
  *
  * stdout carries protocol lines only; logs go to stderr. Usage (see PROTOCOL.md):
  * `tsx examples/interop-peer.ts --role controlling|controlled [--stun H:P]
@@ -97,10 +102,13 @@ if (!Number.isInteger(N) || N < 1) fatal(`bad --count ${String(opt.count)}`, 2);
 const hostIp = str(opt['host-ip']) ?? process.env.ICE_HOST_IP ?? '127.0.0.1';
 const relayOnly = opt['relay-only'] === true;
 const lite = opt.lite === true;
+const tcp = opt.tcp === true;
 if (lite && role !== 'controlled')
   fatal('--lite needs --role controlled: an ICE-lite agent is always controlled (RFC 8445 §6.1.1)', 2);
 if (lite && relayOnly)
   fatal('--lite cannot be combined with --relay-only: a lite agent has host candidates only', 2);
+if (tcp && relayOnly)
+  fatal('--tcp cannot be combined with --relay-only: ICE-TCP here is host candidates only', 2);
 /** `HOST:PORT` → URI host:port, bracketing a bare IPv6 host. */
 const uriHostPort = (hp: string): string => {
   const i = hp.lastIndexOf(':');
@@ -110,8 +118,10 @@ const uriHostPort = (hp: string): string => {
 const [stun, turn] = [str(opt.stun), str(opt.turn)];
 const iceServers: { urls: string; username?: string; credential?: string }[] = [];
 if (lite && (stun || turn)) log('--lite: ignoring --stun/--turn (a lite agent gathers host candidates only)');
-if (stun && !lite) iceServers.push({ urls: `stun:${uriHostPort(stun)}` });
-if (turn && !lite) {
+if (tcp && (stun || turn)) log('--tcp: ignoring --stun/--turn (TCP host candidates only)');
+const hostOnly = lite || tcp;
+if (stun && !hostOnly) iceServers.push({ urls: `stun:${uriHostPort(stun)}` });
+if (turn && !hostOnly) {
   const [username, credential] = [str(opt['turn-user']) ?? '', str(opt['turn-pass']) ?? ''];
   iceServers.push({ urls: `turn:${uriHostPort(turn)}?transport=udp`, username, credential });
 }
@@ -119,7 +129,7 @@ if (turn && !lite) {
 // ---- the agent ----------------------------------------------------------------------------------
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 out({ type: 'hello', impl: 'rx-ice', version, data: true });
-if (opt.tcp === true) unsupported('--tcp: rx-ice has no ICE-TCP (RFC 6544) yet, UDP only');
+if (tcp && lite) unsupported('--tcp with --lite: the rx-ice ICE-lite agent has no ICE-TCP (RFC 6544)');
 
 let agent: IceAgent;
 try {
@@ -130,6 +140,7 @@ try {
     iceServers,
     iceTransportPolicy: relayOnly ? 'relay' : 'all',
     mdns: 'off', // the harness forbids multicast; .local candidates are skipped (and logged) below
+    tcp: tcp ? 'only' : false,
   });
 } catch (err) {
   fatal(`cannot create the agent: ${String(err)}`);
@@ -195,8 +206,13 @@ const remoteCredentials$ = signals$.pipe(
 );
 const addRemoteCandidate = (candidate: string): void => {
   const line = candidate.replace(/^a=/, '');
-  if (line.split(/\s+/)[4]?.toLowerCase().endsWith('.local')) {
+  const fields = line.split(/\s+/);
+  if (fields[4]?.toLowerCase().endsWith('.local')) {
     log(`skipping mDNS candidate (not resolvable in the harness): ${line}`);
+    return;
+  }
+  if (tcp && fields[2]?.toLowerCase() !== 'tcp') {
+    log(`--tcp: skipping non-TCP candidate: ${line}`);
     return;
   }
   try {

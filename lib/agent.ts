@@ -12,6 +12,7 @@ import { InterfacePoller } from './agent/interface-poll.js';
 import { PacketPath } from './agent/packet-path.js';
 import { RemoteCandidateIntake } from './agent/remote-candidates.js';
 import { SessionDriver } from './agent/session-driver.js';
+import { forgetLostTcpPaths, sumTcpCounters } from './agent/tcp-gathering.js';
 import type { Candidate } from './candidate-types.js';
 import {
   generateCredentials,
@@ -126,6 +127,7 @@ export class IceAgent {
       context,
       this.driver,
       (socketId, packet) => this.packets.receive(socketId, packet),
+      (socketId, socket, packet) => this.packets.receiveTcp(socketId, socket, packet),
       mdnsPublisher ? new LocalNamePublisher(mdnsPublisher) : undefined,
     );
     this.packets.gathering = this.gathering;
@@ -311,6 +313,7 @@ export class IceAgent {
       generation: this.context.generation,
       localCandidates: this.plainLocalCandidates(),
       servers: this.gathering.servers?.stats(),
+      tcp: sumTcpCounters(this.context.sockets.values()),
       now: nowOf(this.context),
     });
   }
@@ -330,6 +333,7 @@ export class IceAgent {
     this.context.generation++;
     this.driver.startGeneration(generateCredentials(), this.context.generation);
     this.streams.generations.next(new ReplaySubject<IceCandidate>());
+    forgetLostTcpPaths(this.context.sockets.values());
     this.gathering.renewRelays(); // before re-announcing: renewed relays are announced once allocated
     if (this.gathering.binds) {
       // First gathering still running: re-announce what is bound; its completion ends this generation too.

@@ -66,6 +66,7 @@ export type {
   IceTransportStats,
 } from './stats-report.js';
 export { connectTcp, listenTcp, withNodeTcp } from './transport/tcp.js';
+export type { TcpSocketCounters } from './transport/tcp-socket-limits.js';
 export type {
   AddressFamily,
   HostAddress,

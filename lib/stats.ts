@@ -3,6 +3,7 @@ import type { IceRole, PairState } from './core/pair.js';
 import type { AwaitedInput, ConnectionState, FailureReason, IceSession } from './core/session.js';
 import type { SessionCounters } from './core/session-counters.js';
 import { createMdnsCounters, type MdnsCounters } from './mdns/agent-mdns.js';
+import { createTcpSocketCounters, type TcpSocketCounters } from './transport/tcp-socket-limits.js';
 import {
   createIceServerCounters,
   type IceServerAttemptStats,
@@ -107,6 +108,13 @@ export interface AgentStats extends TransportCounters, SessionCounters, IceServe
   /** One entry per STUN/TURN server attempt (server URL × host socket). */
   readonly iceServers: IceServerAttemptStats[];
   /**
+   * ICE-TCP connections, summed over the TCP candidates (option `tcp`; all
+   * zero without it): opened, lost, refused, closed by the
+   * pre-authentication guard, and datagrams dropped for a full send buffer
+   * (a slow reader) or for want of a connection.
+   */
+  readonly tcp: TcpSocketCounters;
+  /**
    * When the current session next needs its timer (scheduler clock), or null
    * when it has nothing scheduled (then `awaiting` names what it waits for).
    */
@@ -131,6 +139,8 @@ export function buildStats(input: {
   generation: number;
   localCandidates: Candidate[];
   servers?: { counters: IceServerCounters; attempts: IceServerAttemptStats[] } | undefined;
+  /** Counters of the TCP candidates. */
+  tcp?: TcpSocketCounters | undefined;
   /** The scheduler's clock now. */
   now: number;
 }): AgentStats {
@@ -151,6 +161,7 @@ export function buildStats(input: {
     candidatePairs: pairs,
     selectedPair: pairs.find((p) => p.selected),
     iceServers: input.servers?.attempts ?? [],
+    tcp: input.tcp ?? createTcpSocketCounters(),
     nextTimeout: session.nextTimeout(input.now) ?? null,
     awaiting: session.awaiting(input.now) ?? null,
   };

@@ -140,24 +140,30 @@ describe('tcp option validation', () => {
 });
 
 describe('ICE-TCP agents over real loopback TCP', () => {
-  it("tcp: 'only' on 127.0.0.1 connects and carries 1,000 datagrams, none lost or reordered", async () => {
+  it("tcp: 'only' on 127.0.0.1 connects and carries 1,000 datagrams each way, none lost or reordered", async () => {
     const loopback = (address: string) => address === '127.0.0.1';
     const transport = () => withNodeTcp(new UdpTransport());
     const common = { tcp: 'only', ipFilter: loopback, interfacePollInterval: 0 } as const;
     const a = new IceAgent({ role: 'controlling', transport: transport(), ...common });
     const b = new IceAgent({ role: 'controlled', transport: transport(), ...common });
     try {
-      const received = firstValueFrom(b.data$.pipe(take(1000), toArray()));
+      const atB = firstValueFrom(b.data$.pipe(take(1000), toArray()));
+      const atA = firstValueFrom(a.data$.pipe(take(1000), toArray()));
       const connected = firstValueFrom(
         a.connectionState$.pipe(filter((s) => s === 'connected' || s === 'completed')),
       );
       connectAgents(a, b, { scheduler: asyncScheduler });
       await connected;
       await firstValueFrom(b.connectionState$.pipe(filter((s) => s === 'connected' || s === 'completed')));
-      for (let i = 0; i < 1000; i++) a.send(datagram(i));
-      const got = await received;
-      expect(got.map(indexOf)).toEqual([...Array(1000).keys()]);
+      for (let i = 0; i < 1000; i++) {
+        a.send(datagram(i));
+        b.send(datagram(i));
+      }
+      expect((await atB).map(indexOf)).toEqual([...Array(1000).keys()]);
+      expect((await atA).map(indexOf)).toEqual([...Array(1000).keys()]);
       expect(a.getLocalCandidates().every((c) => c.transport === 'tcp')).toBe(true);
+      expect(a.getStats().selectedPair?.local.transport).toBe('tcp');
+      expect(a.getStats().tcp.droppedBufferFull + b.getStats().tcp.droppedBufferFull).toBe(0);
     } finally {
       a.stop();
       b.stop();

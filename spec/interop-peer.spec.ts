@@ -2,7 +2,8 @@
  * examples/interop-peer.ts on its own: two peers over real UDP on 127.0.0.1,
  * with the signaling deliberately reordered (every candidate before the
  * credentials), `--host-ip` given, and exit on stdin EOF checked; ICE-lite
- * (`--lite`, the `lite` field of the credentials line) and the exit codes of
+ * (`--lite`, the `lite` field of the credentials line), ICE-TCP (`--tcp`: TCP
+ * host candidates only, remote UDP ones skipped) and the exit codes of
  * unsupported modes (3) and usage errors (2).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
@@ -149,7 +150,13 @@ describe('the interop peer, ICE-lite and unsupported modes', () => {
   }, 30_000);
 
   it.each([
-    { flags: ['--tcp'], role: 'controlling' as const, code: 3, reason: /unsupported: --tcp/ },
+    {
+      flags: ['--tcp', '--lite'],
+      role: 'controlled' as const,
+      code: 3,
+      reason: /unsupported: --tcp with --lite/,
+    },
+    { flags: ['--tcp', '--relay-only'], role: 'controlling' as const, code: 2, reason: /--relay-only/ },
     { flags: ['--lite'], role: 'controlling' as const, code: 2, reason: /--lite needs --role controlled/ },
     { flags: ['--lite', '--relay-only'], role: 'controlled' as const, code: 2, reason: /--relay-only/ },
   ])(
@@ -165,4 +172,37 @@ describe('the interop peer, ICE-lite and unsupported modes', () => {
     },
     30_000,
   );
+});
+
+describe('the interop peer, ICE-TCP', () => {
+  it('--tcp signals TCP host candidates only (active port 9, passive), skips remote UDP ones, runs the data test over TCP', async () => {
+    const a = startPeer('controlling', '--tcp');
+    const b = startPeer('controlled', '--tcp');
+    relay(a, b);
+    relay(b, a);
+    // A UDP candidate from the remote is ignored under --tcp (PROTOCOL.md), not an error.
+    a.child.stdin.write(
+      `${JSON.stringify({ type: 'candidate', candidate: 'candidate:9 1 udp 2130706431 127.0.0.1 9999 typ host' })}\n`,
+    );
+    await allDone(a, b);
+    for (const peer of [a, b]) {
+      const candidates = peer.lines.filter((l) => l.type === 'candidate').map((l) => String(l.candidate));
+      expect(candidates).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^candidate:\S+ 1 tcp \d+ 127\.0\.0\.1 9 typ host tcptype active/),
+          expect.stringMatching(/^candidate:\S+ 1 tcp \d+ 127\.0\.0\.1 \d+ typ host tcptype passive/),
+        ]),
+      );
+      expect(candidates).toHaveLength(2);
+      const selected = peer.lines.find((l) => l.type === 'selected');
+      expect(String(selected?.local)).toMatch(/ tcp .* tcptype (active|passive)/);
+      expect(peer.lines.find((l) => l.type === 'done')).toMatchObject({ sent: 5, received: 5 });
+      expect(peer.lines.map((l) => l.type)).not.toContain('error');
+    }
+    expect(a.stderr()).toMatch(/--tcp: skipping non-TCP candidate: candidate:9 1 udp/);
+    const codes = [exited(a.child), exited(b.child)];
+    a.child.stdin.end();
+    b.child.stdin.end();
+    expect(await Promise.all(codes)).toEqual([0, 0]);
+  }, 120_000); // two tsx processes start (tens of seconds when loaded)
 });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { candidatePriority, computeFoundation } from '../lib/candidate.js';
 import type { Candidate, TcpType } from '../lib/candidate-types.js';
+import { peerReflexivePriority } from '../lib/core/check-messages.js';
 import type { IceSession, SessionEvent } from '../lib/core/session.js';
 import {
   isCheckableTransportPair,
@@ -72,6 +73,22 @@ describe('TCP candidate priorities (RFC 6544 §4.2)', () => {
       tcpCandidatePriority('relay', 'so', 0, 1) + 2 ** 24,
     );
     expect(tcpCandidatePriority('host', 'so', 0, 1)).toBeGreaterThan(candidatePriority('relay', 65535, 1));
+  });
+
+  it('the PRIORITY of a check from a TCP candidate is a TCP peer-reflexive one: below every direct UDP candidate', () => {
+    const active = tcpHost('10.0.0.1', 9, 'active');
+    const passive = tcpHost('10.0.0.1', 5000, 'passive');
+    expect(peerReflexivePriority(active)).toBe(tcpCandidatePriority('prflx', 'active', 8000, 1));
+    expect(peerReflexivePriority(passive)).toBe(tcpCandidatePriority('prflx', 'passive', 8000, 1));
+    expect(peerReflexivePriority(active)).toBeLessThan(candidatePriority('srflx', 0, 1));
+    // UDP keeps RFC 8445's: the prflx type preference with the candidate's local preference.
+    const udp = {
+      ...active,
+      transport: 'udp',
+      tcpType: undefined,
+      priority: candidatePriority('host', 777, 1),
+    } as const;
+    expect(peerReflexivePriority(udp)).toBe(candidatePriority('prflx', 777, 1));
   });
 
   it('other preference keeps the top 13 bits of the UDP local preference (order preserved)', () => {

@@ -45,6 +45,8 @@ export class LocalGathering {
     private readonly context: AgentContext,
     private readonly driver: SessionDriver,
     private readonly receive: (socketId: number, packet: InboundPacket) => void,
+    /** Datagrams of an ICE-TCP candidate's connections (they also authenticate the connection). */
+    private readonly receiveTcp: (socketId: number, socket: TcpPacketSocket, packet: InboundPacket) => void,
     /** Publishes our host addresses under `.local` names (`mdns: 'publish'` only). */
     private readonly localNames: LocalNamePublisher | undefined,
   ) {}
@@ -85,9 +87,13 @@ export class LocalGathering {
     const tcp$ =
       options.tcp === false
         ? EMPTY
-        : openTcpSockets(transport, addresses, ports, () => this.context.counters.bindErrors++).pipe(
-            map((tcp) => ({ ...tcp, tcp: true as const })),
-          );
+        : openTcpSockets(
+            transport,
+            addresses,
+            ports,
+            { preAuth: { scheduler: options.scheduler } },
+            () => this.context.counters.bindErrors++,
+          ).pipe(map((tcp) => ({ ...tcp, tcp: true as const })));
     this.binding = merge(udp$, tcp$).subscribe({
       next: (bound) =>
         'tcp' in bound
@@ -139,7 +145,7 @@ export class LocalGathering {
     }
     const id = this.nextSocketId++;
     const host = tcpHostCandidate(socket, interfaceIndex);
-    const subscription = socket.packets$.subscribe((packet) => this.receive(id, packet));
+    const subscription = socket.packets$.subscribe((packet) => this.receiveTcp(id, socket, packet));
     const bound: BoundSocket = { id, socket, host, subscription, reflexive: [] };
     this.context.sockets.set(id, bound);
     this.announceHost(bound);

@@ -10,6 +10,7 @@ import type { IceSession } from '../core/session.js';
 import { InvalidArgumentError, InvalidStateError } from '../errors.js';
 import { decodeStun } from '../stun/message.js';
 import { isRequestType, isStunFramed, scannedUsername, scanStun } from '../stun/raw.js';
+import type { TcpPacketSocket } from '../transport/tcp-packet-socket.js';
 import type { InboundPacket } from '../transport/types.js';
 import { type AgentContext, nowOf } from './context.js';
 import type { LocalGathering } from './gathering.js';
@@ -100,6 +101,25 @@ export class PacketPath {
   }
 
   /**
+   * One datagram from a connection of ICE-TCP candidate `socket`: as
+   * {@link receive}, and the first authenticated STUN message on the
+   * connection (a check signed with our password, an authenticated answer to
+   * our check) marks it authenticated for the socket's pre-authentication
+   * guard. A replayed check does not count.
+   */
+  receiveTcp(socketId: number, socket: TcpPacketSocket, packet: InboundPacket): void {
+    if (socket.isAuthenticated(packet.address, packet.port)) {
+      this.receive(socketId, packet);
+      return;
+    }
+    const { session, previous } = this.driver;
+    const before = authenticatedMessages(session) + (previous ? authenticatedMessages(previous) : 0);
+    this.receive(socketId, packet);
+    const after = authenticatedMessages(session) + (previous ? authenticatedMessages(previous) : 0);
+    if (after > before) socket.authenticate(packet.address, packet.port);
+  }
+
+  /**
    * The validated pair a non-STUN datagram from this path belongs to, or
    * undefined (then it is dropped): the selected pair first, then any pair of
    * either session the peer validated, then the path of the last restart.
@@ -145,6 +165,18 @@ export class PacketPath {
     this.context.counters.packetsSent++;
     this.context.counters.bytesSent += data.byteLength;
   }
+}
+
+/** STUN messages a session took as authentic: checks (answered or in a role conflict) and answers to its checks. */
+function authenticatedMessages(session: IceSession): number {
+  const c = session.counters;
+  return (
+    c.requestsReceived +
+    c.roleConflicts +
+    c.unknownAttributeRequests +
+    c.responsesReceived +
+    c.consentResponsesReceived
+  );
 }
 
 /**

@@ -10,8 +10,9 @@ import { catchError, EMPTY, from, map, merge, mergeMap, type Observable, of } fr
 import { computeFoundation, localPreference } from '../candidate.js';
 import type { Candidate } from '../candidate-types.js';
 import { tcpCandidatePriority, tcpOtherPreference } from '../core/tcp-pairing.js';
-import { TcpPacketSocket } from '../transport/tcp-packet-socket.js';
-import type { HostAddress, PortRange, Transport } from '../transport/types.js';
+import { TcpPacketSocket, type TcpSocketOptions } from '../transport/tcp-packet-socket.js';
+import { createTcpSocketCounters, type TcpSocketCounters } from '../transport/tcp-socket-limits.js';
+import type { HostAddress, PacketSocket, PortRange, Transport } from '../transport/types.js';
 
 /** A TCP candidate's socket and the index of its interface (for the local preference). */
 export interface TcpHostSocket {
@@ -21,23 +22,27 @@ export interface TcpHostSocket {
 
 /**
  * The TCP sockets of `addresses`: the active ones at once, the passive ones
- * once listening. A listen that fails calls `failed` and is skipped.
+ * once listening, each bounded by `options`. A listen that fails calls
+ * `failed` and is skipped.
  */
 export function openTcpSockets(
   transport: Transport,
   addresses: readonly HostAddress[],
   ports: PortRange | undefined,
+  options: TcpSocketOptions,
   failed: () => void,
 ): Observable<TcpHostSocket> {
   const { listenTcp, connectTcp } = transport;
   if (listenTcp === undefined || connectTcp === undefined) return EMPTY;
   return from(addresses).pipe(
     mergeMap((host, index) => {
-      const active = TcpPacketSocket.active(host.address, (address, port) =>
-        connectTcp.call(transport, host.address, address, port),
+      const active = TcpPacketSocket.active(
+        host.address,
+        (address, port) => connectTcp.call(transport, host.address, address, port),
+        options,
       );
       const passive = listenTcp.call(transport, host.address, ports).pipe(
-        map((listener) => ({ socket: TcpPacketSocket.passive(listener), index })),
+        map((listener) => ({ socket: TcpPacketSocket.passive(listener, options), index })),
         catchError(() => {
           failed();
           return EMPTY;
@@ -62,4 +67,19 @@ export function tcpHostCandidate(socket: TcpPacketSocket, interfaceIndex: number
     tcpType: socket.tcpType,
     extensions: [],
   };
+}
+
+/** A restart checks afresh: active TCP candidates may open connections again where one was lost. */
+export function forgetLostTcpPaths(sockets: Iterable<{ readonly socket: PacketSocket }>): void {
+  for (const { socket } of sockets) if (socket instanceof TcpPacketSocket) socket.forgetLostPaths();
+}
+
+/** TCP counters summed over the TCP candidates among `sockets` (all zero without any). */
+export function sumTcpCounters(sockets: Iterable<{ readonly socket: PacketSocket }>): TcpSocketCounters {
+  const sum = createTcpSocketCounters();
+  for (const { socket } of sockets) {
+    if (!(socket instanceof TcpPacketSocket)) continue;
+    for (const k of Object.keys(sum) as (keyof TcpSocketCounters)[]) sum[k] += socket.counters[k];
+  }
+  return sum;
 }

@@ -8,6 +8,7 @@ import { candidatePriority } from '../candidate.js';
 import type { Candidate } from '../candidate-types.js';
 import { type StunScan, scannedUsername, verifyScannedIntegrity } from '../stun/raw.js';
 import type { LocalCandidate } from './pair.js';
+import { tcpCandidatePriority } from './tcp-pairing.js';
 
 /** Why an inbound Binding request is refused, and the error response it gets. */
 export interface RequestRejection {
@@ -57,9 +58,18 @@ export function isPairable(local: LocalCandidate): boolean {
   return local.candidate.type === 'host' || local.candidate.type === 'relay';
 }
 
-/** PRIORITY of our checks: the peer-reflexive type preference with the candidate's own local preference. */
+/**
+ * PRIORITY of our checks: the peer-reflexive type preference with the
+ * candidate's own local preference. For a TCP candidate, the RFC 6544 §4.2
+ * priority of a peer-reflexive candidate of its `tcptype` (TCP type
+ * preference, reflexive direction preference) with its other-preference, so
+ * a TCP path learned as peer-reflexive never outranks a direct UDP one.
+ */
 export function peerReflexivePriority(local: Candidate): number {
   const localPreference = Math.floor(local.priority / 256) & 0xffff;
+  if (local.transport === 'tcp' && local.tcpType !== undefined) {
+    return tcpCandidatePriority('prflx', local.tcpType, localPreference & 0x1fff, local.component);
+  }
   return candidatePriority('prflx', localPreference, local.component);
 }
 

@@ -10,44 +10,41 @@
  * listener accepts and can only answer on them. Each connection has its own
  * bounded send buffer, so a slow reader drops its own pair's datagrams and
  * never holds up another pair; a connection that is reset, closed or fails
- * to open is dropped alone, and with it only its pair's path.
+ * to open is dropped alone, and with it only its pair's path. An active
+ * candidate does not silently replace a lost connection that had carried an
+ * authenticated STUN message: the peer would see a new source port, a
+ * different pair, while its selected pair stays on the dead one; the pair
+ * goes silent instead, and consent (or `failover`) moves the session on.
+ * With a {@link TcpPreAuthGuard}, a connection must authenticate within a
+ * bounded time and number of bytes.
  * @module
  */
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { frameRfc4571, Rfc4571Deframer } from './rfc4571.js';
+import {
+  createTcpSocketCounters,
+  DEFAULT_TCP_SOCKET_LIMITS,
+  PRE_AUTH_MAX_BYTES,
+  PRE_AUTH_TIMEOUT,
+  type TcpPreAuthGuard,
+  type TcpSocketCounters,
+  type TcpSocketLimits,
+} from './tcp-socket-limits.js';
 import type { AddressFamily, InboundPacket, PacketSocket, TcpConnection, TcpListener } from './types.js';
 
-/** Limits of a {@link TcpPacketSocket}. */
-export interface TcpSocketLimits {
-  /** Bytes a connection may hold unsent before datagrams to it are dropped (default 256 KiB). */
-  readonly maxBufferedBytes: number;
-  /** Datagrams queued per connection while it is being opened (default 16). */
-  readonly maxPendingFrames: number;
-  /** Connections open or opening at once; more are refused or reset (default 100). */
-  readonly maxConnections: number;
-}
+export {
+  DEFAULT_TCP_SOCKET_LIMITS,
+  type TcpPreAuthGuard,
+  type TcpSocketCounters,
+  type TcpSocketLimits,
+} from './tcp-socket-limits.js';
 
-/** Defaults of {@link TcpSocketLimits}. */
-export const DEFAULT_TCP_SOCKET_LIMITS: TcpSocketLimits = Object.freeze({
-  maxBufferedBytes: 256 * 1024,
-  maxPendingFrames: 16,
-  maxConnections: 100,
-});
-
-/** Counters of a {@link TcpPacketSocket}. */
-export interface TcpSocketCounters {
-  /** Connections established (opened by us or accepted). */
-  connectionsOpened: number;
-  /** Connections that could not be opened (refused, unreachable). */
-  connectFailures: number;
-  /** Connections that ended while the socket was open (reset, closed by the peer, error). */
-  connectionsLost: number;
-  /** Accepted connections reset because `maxConnections` were already open. */
-  connectionsRefused: number;
-  /** Datagrams dropped because their connection's send buffer was full (a slow reader). */
-  droppedBufferFull: number;
-  /** Datagrams dropped because there was no connection for them (a passive candidate cannot open one). */
-  droppedNoConnection: number;
+/** How a {@link TcpPacketSocket} is bounded. */
+export interface TcpSocketOptions {
+  /** Buffer and connection limits (default {@link DEFAULT_TCP_SOCKET_LIMITS}). */
+  readonly limits?: TcpSocketLimits;
+  /** Close connections that do not authenticate in time (off when absent: nothing would authenticate them). */
+  readonly preAuth?: TcpPreAuthGuard;
 }
 
 /** The TCP functions of a transport a socket needs. */
@@ -58,7 +55,19 @@ interface Path {
   /** Frames waiting for the connection to open. */
   readonly pending: Uint8Array[];
   readonly subscriptions: Subscription[];
+  /** An authenticated STUN message went over it ({@link TcpPacketSocket.authenticate}). */
+  authenticated: boolean;
+  /** Bytes received before it was authenticated. */
+  preAuthBytes: number;
 }
+
+const newPath = (): Path => ({
+  connection: undefined,
+  pending: [],
+  subscriptions: [],
+  authenticated: false,
+  preAuthBytes: 0,
+});
 
 /** Port an active candidate signals (RFC 6544 §4.5: the discard port, as it has no listening port). */
 export const ACTIVE_CANDIDATE_PORT = 9;
@@ -68,16 +77,12 @@ export class TcpPacketSocket implements PacketSocket {
   /** Datagrams received on any of the connections, source = the connection's remote end. */
   readonly packets$: Observable<InboundPacket>;
   /** What happened to the connections so far. */
-  readonly counters: TcpSocketCounters = {
-    connectionsOpened: 0,
-    connectFailures: 0,
-    connectionsLost: 0,
-    connectionsRefused: 0,
-    droppedBufferFull: 0,
-    droppedNoConnection: 0,
-  };
+  readonly counters: TcpSocketCounters = createTcpSocketCounters();
   private readonly packets = new Subject<InboundPacket>();
   private readonly paths = new Map<string, Path>();
+  /** Destinations whose authenticated connection was lost: not re-opened (bounded by `maxConnections`). */
+  private readonly lost = new Set<string>();
+  private readonly limits: TcpSocketLimits;
   private readonly listening: Subscription | undefined;
   private errors = 0;
   private closed = false;
@@ -93,17 +98,15 @@ export class TcpPacketSocket implements PacketSocket {
     readonly family: AddressFamily,
     private readonly connector: TcpConnector | undefined,
     private readonly listener: TcpListener | undefined,
-    private readonly limits: TcpSocketLimits,
+    private readonly options: TcpSocketOptions,
   ) {
+    this.limits = options.limits ?? DEFAULT_TCP_SOCKET_LIMITS;
     this.packets$ = this.packets.asObservable();
     this.listening = listener?.connections$.subscribe((connection) => this.accept(connection));
   }
 
   /** A passive candidate's socket on `listener`. */
-  static passive(
-    listener: TcpListener,
-    limits: TcpSocketLimits = DEFAULT_TCP_SOCKET_LIMITS,
-  ): TcpPacketSocket {
+  static passive(listener: TcpListener, options: TcpSocketOptions = {}): TcpPacketSocket {
     return new TcpPacketSocket(
       'passive',
       listener.address,
@@ -111,16 +114,12 @@ export class TcpPacketSocket implements PacketSocket {
       listener.family,
       undefined,
       listener,
-      limits,
+      options,
     );
   }
 
   /** An active candidate's socket on `address`, opening connections with `connector`. */
-  static active(
-    address: string,
-    connector: TcpConnector,
-    limits: TcpSocketLimits = DEFAULT_TCP_SOCKET_LIMITS,
-  ): TcpPacketSocket {
+  static active(address: string, connector: TcpConnector, options: TcpSocketOptions = {}): TcpPacketSocket {
     const family: AddressFamily = address.includes(':') ? 'IPv6' : 'IPv4';
     return new TcpPacketSocket(
       'active',
@@ -129,7 +128,7 @@ export class TcpPacketSocket implements PacketSocket {
       family,
       connector,
       undefined,
-      limits,
+      options,
     );
   }
 
@@ -148,6 +147,32 @@ export class TcpPacketSocket implements PacketSocket {
     return this.paths.get(`${address}|${port}`)?.connection;
   }
 
+  /** Whether the connection to `address:port` has carried an authenticated STUN message. */
+  isAuthenticated(address: string, port: number): boolean {
+    return this.paths.get(`${address}|${port}`)?.authenticated === true;
+  }
+
+  /**
+   * The agent saw an authenticated STUN message (a check signed with our
+   * password, an answer to our check) on the connection to `address:port`:
+   * the pre-authentication guard lets it be, and an active candidate will
+   * not replace it if it is lost.
+   */
+  authenticate(address: string, port: number): void {
+    const path = this.paths.get(`${address}|${port}`);
+    if (path === undefined || path.authenticated) return;
+    path.authenticated = true;
+    path.preAuthBytes = 0;
+  }
+
+  /**
+   * Lets an active candidate open connections again to destinations whose
+   * authenticated connection was lost (an ICE restart checks them afresh).
+   */
+  forgetLostPaths(): void {
+    this.lost.clear();
+  }
+
   /** Sends one datagram over the connection to `address:port`, opening it first on an active candidate. */
   send(data: Uint8Array, port: number, address: string): void {
     const frame = this.closed ? undefined : frameRfc4571(data);
@@ -158,7 +183,7 @@ export class TcpPacketSocket implements PacketSocket {
     const key = `${address}|${port}`;
     let path = this.paths.get(key);
     if (path === undefined) {
-      if (this.connector === undefined) {
+      if (this.connector === undefined || this.lost.has(key)) {
         this.counters.droppedNoConnection++;
         this.errors++;
         return;
@@ -201,7 +226,7 @@ export class TcpPacketSocket implements PacketSocket {
       this.errors++;
       return undefined;
     }
-    const path: Path = { connection: undefined, pending: [], subscriptions: [] };
+    const path = newPath();
     this.paths.set(key, path);
     path.subscriptions.push(
       this.connector(address, port).subscribe({
@@ -230,7 +255,7 @@ export class TcpPacketSocket implements PacketSocket {
       connection.reset();
       return;
     }
-    const path: Path = { connection: undefined, pending: [], subscriptions: [] };
+    const path = newPath();
     this.paths.set(key, path);
     this.attach(key, path, connection);
   }
@@ -241,30 +266,60 @@ export class TcpPacketSocket implements PacketSocket {
     const deframer = new Rfc4571Deframer();
     const address = connection.remoteAddress;
     const port = connection.remotePort;
+    const guard = this.options.preAuth;
+    const maxPreAuthBytes = guard?.maxBytes ?? PRE_AUTH_MAX_BYTES;
     path.subscriptions.push(
       connection.data$.subscribe({
         next: (chunk) => {
+          if (guard !== undefined && !path.authenticated) {
+            path.preAuthBytes += chunk.byteLength;
+            if (path.preAuthBytes > maxPreAuthBytes) {
+              this.counters.preAuthOverflows++;
+              this.drop(key, true);
+              return;
+            }
+          }
           for (const data of deframer.push(chunk)) {
-            if (this.closed) return;
+            // Also stops once a datagram's handler dropped this path (a reset or the guard).
+            if (this.closed || this.paths.get(key) !== path) return;
             this.packets.next({ data, address, port });
           }
         },
         complete: () => {
           if (this.paths.get(key) !== path) return;
           this.counters.connectionsLost++;
+          if (path.authenticated && this.connector !== undefined) this.rememberLost(key);
           this.drop(key);
         },
       }),
     );
+    if (guard !== undefined) {
+      path.subscriptions.push(
+        guard.scheduler.schedule(() => {
+          if (path.authenticated || this.paths.get(key) !== path) return;
+          this.counters.preAuthTimeouts++;
+          this.drop(key, true);
+        }, guard.timeout ?? PRE_AUTH_TIMEOUT),
+      );
+    }
   }
 
-  /** Forgets a path and closes its connection (a no-op on one that already ended). */
-  private drop(key: string): void {
+  private rememberLost(key: string): void {
+    if (this.lost.size >= this.limits.maxConnections) {
+      const oldest = this.lost.values().next().value;
+      if (oldest !== undefined) this.lost.delete(oldest);
+    }
+    this.lost.add(key);
+  }
+
+  /** Forgets a path and closes (or with `reset`, aborts) its connection; a no-op on one that already ended. */
+  private drop(key: string, reset = false): void {
     const path = this.paths.get(key);
     if (path === undefined) return;
     this.paths.delete(key);
     for (const s of path.subscriptions) s.unsubscribe();
     path.pending.length = 0;
-    path.connection?.close();
+    if (reset) path.connection?.reset();
+    else path.connection?.close();
   }
 }

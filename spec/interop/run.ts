@@ -15,6 +15,9 @@
  * - ICE-lite cases (`host+lite-b`, `--only lite`): the driver's `--lite-b` makes B a lite agent
  *   (`--lite`, announced with `"lite": true`) and A the full, controlling side: rx-ice (lite)
  *   against rx-ice, aioice and libnice (full), and libnice (lite) against rx-ice (full).
+ * - ICE-TCP cases (`tcp`, `--only tcp`): the driver's `--tcp` gives both peers `--tcp` (RFC 6544
+ *   TCP host candidates only, RFC 4571 framing): rx-ice against itself and libnice, in both
+ *   roles (aioice has no ICE-TCP: it would exit 3).
  * - `--no-netns`: pass `--no-netns` to the driver (machines where `unshare -n` is not allowed).
  *
  * Every driver JSON line is printed as-is, then a summary table. Exit status 1 when any run
@@ -62,6 +65,8 @@ interface Case {
 const TURN_RELAY_ONLY = ['--turn', '--relay-only'] as const;
 /** B is an ICE-lite agent (RFC 8445 §2.5), A the full side that controls. */
 const LITE_B = ['--lite-b'] as const;
+/** ICE-TCP (RFC 6544): both peers gather and signal TCP host candidates only. */
+const TCP = ['--tcp'] as const;
 
 /** The suite. Add a row to add a case. */
 const CASES: readonly Case[] = [
@@ -80,6 +85,11 @@ const CASES: readonly Case[] = [
   { name: 'aioice/rx-ice host+lite-b', a: 'aioice', b: 'rx-ice', flags: LITE_B },
   { name: 'libnice/rx-ice host+lite-b', a: 'libnice', b: 'rx-ice', flags: LITE_B },
   { name: 'rx-ice/libnice host+lite-b', a: 'rx-ice', b: 'libnice', flags: LITE_B },
+  // ICE-TCP (issue #15): active/passive TCP host candidates, RFC 4571 framing, both roles against
+  // libnice (the reference ICE-TCP stack here) and against rx-ice itself.
+  { name: 'rx-ice/rx-ice tcp', a: 'rx-ice', b: 'rx-ice', flags: TCP },
+  { name: 'rx-ice/libnice tcp', a: 'rx-ice', b: 'libnice', flags: TCP },
+  { name: 'libnice/rx-ice tcp', a: 'libnice', b: 'rx-ice', flags: TCP },
 ];
 
 /** Sanity mode (`--peers aioice`): the harness and this runner, without rx-ice. */
