@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { debuglog } from 'node:util';
 import { filter, type Observable, ReplaySubject, switchAll } from 'rxjs';
 import {
   type AgentContext,
@@ -7,11 +8,13 @@ import {
   nowOf,
   type SelectedPair,
 } from './agent/context.js';
+import { RemoteCredentialsWatch } from './agent/credentials-watch.js';
 import { LocalGathering } from './agent/gathering.js';
 import { InterfacePoller } from './agent/interface-poll.js';
 import { PacketPath } from './agent/packet-path.js';
 import { RemoteCandidateIntake } from './agent/remote-candidates.js';
 import { SessionDriver } from './agent/session-driver.js';
+import { AgentTracer } from './agent/tracer.js';
 import type { Candidate } from './candidate-types.js';
 import {
   generateCredentials,
@@ -29,7 +32,14 @@ import { LocalNamePublisher, RemoteNameResolver } from './mdns/agent-mdns.js';
 import { type IceAgentOptions, resolveOptions } from './options.js';
 import { type AgentStats, buildStats, type CandidatePairStats, createTransportCounters } from './stats.js';
 import { buildStatsReport, type IceStatsReport } from './stats-report.js';
+import type { TraceEvent } from './trace-events.js';
+import { formatTraceEvent } from './trace-format.js';
 import type { IceServerError } from './turn/server-error.js';
+
+/** `NODE_DEBUG=rx-ice` prints every trace event (Node's own convention, read once at load). */
+const debug = debuglog('rx-ice');
+/** Numbers agents in `NODE_DEBUG` lines. */
+let agentCount = 0;
 
 export type { GatheringState, SelectedPair } from './agent/context.js';
 
@@ -95,6 +105,27 @@ export class IceAgent {
    * with its other candidates. Hot; completes on `stop()`.
    */
   readonly errors$: Observable<IceServerError>;
+  /**
+   * What the agent does and why, one typed event per step (see
+   * {@link TraceEvent}): checks sent, retransmitted, answered (RTT) or failed
+   * (timeout, error code), the peer's checks and what they got, pair state
+   * changes, nomination and selection, consent and keepalives, connection
+   * and gathering states with their reason, STUN/TURN server steps, every
+   * dropped datagram with its reason, and a `remote-credentials-missing`
+   * warning. Each event carries the scheduler's time (`at`) and the ICE
+   * generation. Hot; completes on `stop()`. Free while nobody subscribes:
+   * the agent records only while `trace$` has a subscriber. With
+   * `NODE_DEBUG=rx-ice` in the environment every event is also printed as
+   * one line ({@link formatTraceEvent}).
+   *
+   * @example
+   * ```ts
+   * agent.trace$.subscribe((e) => {
+   *   if (e.type === 'check-failed') console.log(e.at, e.pairId, e.cause, e.code ?? '');
+   * });
+   * ```
+   */
+  readonly trace$: Observable<TraceEvent>;
 
   private readonly context: AgentContext;
   private readonly streams: AgentStreams;
@@ -103,11 +134,21 @@ export class IceAgent {
   private readonly packets: PacketPath;
   private readonly poller: InterfacePoller;
   private readonly remotes: RemoteCandidateIntake;
+  private readonly credentialsWatch: RemoteCredentialsWatch;
 
   constructor(options: IceAgentOptions) {
     const resolved = resolveOptions(options);
     const streams = new AgentStreams(resolved.role);
+    const tracer = new AgentTracer(
+      () => resolved.scheduler.now(),
+      (active) => {
+        this.driver.setTracing(active);
+        if (active) this.credentialsWatch.arm();
+        else this.credentialsWatch.disarm();
+      },
+    );
     const context: AgentContext = {
+      tracer,
       options: resolved,
       counters: createTransportCounters(),
       streams,
@@ -119,6 +160,10 @@ export class IceAgent {
     this.streams = streams;
     const tieBreaker = resolved.tieBreaker ?? randomBytes(8).readBigUInt64BE();
     this.driver = new SessionDriver(context, tieBreaker, generateCredentials());
+    this.credentialsWatch = new RemoteCredentialsWatch(
+      context,
+      () => this.driver.session.remoteCredentials !== undefined,
+    );
     this.packets = new PacketPath(context, this.driver);
     const { mdnsResolver, mdnsPublisher, scheduler, mdnsTimeout, maxRemoteCandidates } = resolved;
     this.gathering = new LocalGathering(
@@ -143,6 +188,11 @@ export class IceAgent {
     this.role$ = streams.role.asObservable();
     this.interfaceChanges$ = streams.interfaceChanges.asObservable();
     this.errors$ = streams.serverErrors.asObservable();
+    this.trace$ = tracer.trace$;
+    if (debug.enabled) {
+      const name = `agent ${++agentCount}`;
+      this.trace$.subscribe((event) => debug('%s %s', name, formatTraceEvent(event)));
+    }
   }
 
   /**
@@ -155,6 +205,11 @@ export class IceAgent {
     this.assertRunning('gatherCandidates');
     if (this.streams.gatheringState.value !== 'new') return;
     this.streams.gatheringState.next('gathering');
+    this.context.tracer.emit(
+      { type: 'gathering-state', state: 'gathering', reason: 'gatherCandidates() was called' },
+      this.context.generation,
+    );
+    this.credentialsWatch.start();
     this.poller.start();
     this.gathering.start();
   }
@@ -212,6 +267,7 @@ export class IceAgent {
       return;
     }
     this.driver.session.setRemoteCredentials(credentials, nowOf(this.context));
+    this.credentialsWatch.arrived();
     // Candidates of this generation that overtook its credentials (see addRemoteCandidate).
     this.remotes.credentialsArrived(credentials.ufrag);
     this.driver.drive();
@@ -323,8 +379,13 @@ export class IceAgent {
       this.gathering.reannounce();
     } else if (this.streams.gatheringState.value !== 'new') {
       this.streams.gatheringState.next('new');
+      this.context.tracer.emit(
+        { type: 'gathering-state', state: 'new', reason: 'restart(): a new generation gathers' },
+        this.context.generation,
+      );
       this.gatherCandidates();
     }
+    this.credentialsWatch.start();
     this.driver.drive();
   }
 
@@ -340,8 +401,10 @@ export class IceAgent {
     this.remotes.close();
     this.gathering.close();
     this.driver.close();
+    this.credentialsWatch.disarm();
     this.streams.connectionState.next('closed');
     this.streams.complete();
+    this.context.tracer.complete();
   }
 
   /**
