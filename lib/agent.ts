@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { debuglog } from 'node:util';
 import { filter, type Observable, ReplaySubject, switchAll } from 'rxjs';
 import {
   type AgentContext,
@@ -14,7 +13,7 @@ import { InterfacePoller } from './agent/interface-poll.js';
 import { PacketPath } from './agent/packet-path.js';
 import { RemoteCandidateIntake } from './agent/remote-candidates.js';
 import { SessionDriver } from './agent/session-driver.js';
-import { AgentTracer } from './agent/tracer.js';
+import { AgentTracer, logTraceToDebug } from './agent/tracer.js';
 import type { Candidate } from './candidate-types.js';
 import {
   generateCredentials,
@@ -33,13 +32,7 @@ import { type IceAgentOptions, resolveOptions } from './options.js';
 import { type AgentStats, buildStats, type CandidatePairStats, createTransportCounters } from './stats.js';
 import { buildStatsReport, type IceStatsReport } from './stats-report.js';
 import type { TraceEvent } from './trace-events.js';
-import { formatTraceEvent } from './trace-format.js';
 import type { IceServerError } from './turn/server-error.js';
-
-/** `NODE_DEBUG=rx-ice` prints every trace event (Node's own convention, read once at load). */
-const debug = debuglog('rx-ice');
-/** Numbers agents in `NODE_DEBUG` lines. */
-let agentCount = 0;
 
 export type { GatheringState, SelectedPair } from './agent/context.js';
 
@@ -116,7 +109,7 @@ export class IceAgent {
    * generation. Hot; completes on `stop()`. Free while nobody subscribes:
    * the agent records only while `trace$` has a subscriber. With
    * `NODE_DEBUG=rx-ice` in the environment every event is also printed as
-   * one line ({@link formatTraceEvent}).
+   * one line (`formatTraceEvent`).
    *
    * @example
    * ```ts
@@ -189,10 +182,7 @@ export class IceAgent {
     this.interfaceChanges$ = streams.interfaceChanges.asObservable();
     this.errors$ = streams.serverErrors.asObservable();
     this.trace$ = tracer.trace$;
-    if (debug.enabled) {
-      const name = `agent ${++agentCount}`;
-      this.trace$.subscribe((event) => debug('%s %s', name, formatTraceEvent(event)));
-    }
+    logTraceToDebug(this.trace$);
   }
 
   /**

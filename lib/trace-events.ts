@@ -148,7 +148,7 @@ export interface PairStateTrace {
   readonly remote: string;
   /** Remote candidate type. */
   readonly remoteType: CandidateType;
-  /** State before (undefined: a new pair). */
+  /** State before (undefined: a new pair, or the pair's first event since `trace$` got a subscriber). */
   readonly from: PairState | undefined;
   /** State now. */
   readonly state: PairState;

@@ -5,10 +5,24 @@
  * @internal
  * @module
  */
+import { debuglog } from 'node:util';
 import { Observable, Subject } from 'rxjs';
 import type { CandidatePair } from '../core/pair.js';
 import type { IceSession } from '../core/session.js';
 import { endpoint, type TraceEvent, type TraceRecord } from '../trace-events.js';
+import { formatTraceEvent } from '../trace-format.js';
+
+/** `NODE_DEBUG=rx-ice` prints every trace event (Node's own convention, read once at load). */
+const debug = debuglog('rx-ice');
+/** Numbers agents in `NODE_DEBUG` lines. */
+let agentCount = 0;
+
+/** With `NODE_DEBUG=rx-ice`, prints every event of `trace$` as one line on stderr (until it completes). */
+export function logTraceToDebug(trace$: Observable<TraceEvent>): void {
+  if (!debug.enabled) return;
+  const name = `agent ${++agentCount}`;
+  trace$.subscribe((event) => debug('%s %s', name, formatTraceEvent(event)));
+}
 
 /** The agent's trace stream and its on/off switch. */
 export class AgentTracer {
