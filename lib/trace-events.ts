@@ -286,8 +286,11 @@ export interface RoleTrace {
 
 /**
  * A step of a STUN or TURN server attempt (one server, from one host
- * socket): `started`, `mapped` (the server told our reflexive address),
- * `allocated` (a TURN relayed address), or `error` (what `errors$` reports).
+ * socket): `started`; every `request` sent to the server (Binding, Allocate,
+ * Refresh, CreatePermission, ChannelBind; a retransmission repeats its
+ * `transactionId`) and every `response` (an error one with `code` and
+ * `reason`); `mapped` (the server told our reflexive address), `allocated`
+ * (a TURN relayed address), or `error` (what `errors$` reports).
  */
 export interface ServerTrace {
   /** Discriminant: `server`. */
@@ -297,14 +300,18 @@ export interface ServerTrace {
   /** The local address the attempt runs from. */
   readonly hostAddress: string;
   /** The step. */
-  readonly step: 'started' | 'mapped' | 'allocated' | 'error';
+  readonly step: 'started' | 'request' | 'response' | 'mapped' | 'allocated' | 'error';
+  /** `request` and `response`: the STUN/TURN method (`Binding`, `Allocate`, `Refresh`...). */
+  readonly method?: string;
+  /** `request` and `response`: the transaction ID (hex). */
+  readonly transactionId?: string;
   /** `mapped`: the reflexive address; `allocated`: the relayed address. */
   readonly address?: string;
   /** `error`: which request failed (`IceServerErrorKind`). */
   readonly kind?: string;
-  /** `error`: the server's error code, if it answered with one. */
+  /** `error`, or an error `response`: the server's error code. */
   readonly code?: number;
-  /** `error`: the cause in words. */
+  /** `error`: the cause in words; an error `response`: the server's reason phrase. */
   readonly reason?: string;
 }
 

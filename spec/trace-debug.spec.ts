@@ -94,6 +94,21 @@ describe('formatTraceEvent', () => {
       '7ms g0 request-received from [::1]:9 socket 2 tx cd -> dropped replayed',
     ],
     [
+      {
+        type: 'server',
+        url: 'turn:198.51.100.2:3478',
+        hostAddress: '198.51.100.20',
+        step: 'response',
+        method: 'Allocate',
+        transactionId: 'ef',
+        code: 401,
+        reason: 'Unauthorized',
+        at: 20,
+        generation: 0,
+      },
+      '20ms g0 server turn:198.51.100.2:3478 from 198.51.100.20 response Allocate tx ef 401 Unauthorized',
+    ],
+    [
       { type: 'trace-lost', count: 6, at: 9, generation: 0 },
       '9ms g0 trace-lost 6 trace events lost (buffer full)',
     ],

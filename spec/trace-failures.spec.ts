@@ -65,8 +65,17 @@ describe('failure reasons', () => {
       at: 39_500,
     });
     const server = events.filter((e) => e.type === 'server');
-    expect(server.map((e) => e.step)).toEqual(['started', 'error']);
-    expect(server[1]).toMatchObject({ kind: 'turn-allocate', code: 401, hostAddress: '198.51.100.20' });
+    expect(server.map((e) => [e.step, e.method, e.code])).toEqual([
+      ['started', undefined, undefined],
+      ['request', 'Allocate', undefined],
+      ['response', 'Allocate', 401], // the challenge: realm and nonce
+      ['request', 'Allocate', undefined],
+      ['response', 'Allocate', 401], // the wrong password
+      ['error', undefined, 401],
+    ]);
+    expect(server[1]?.transactionId).toBe(server[2]?.transactionId);
+    expect(server[3]?.transactionId).not.toBe(server[1]?.transactionId);
+    expect(server.at(-1)).toMatchObject({ kind: 'turn-allocate', hostAddress: '198.51.100.20' });
     a.stop();
   });
 
@@ -115,8 +124,9 @@ describe('server steps on trace$', () => {
     a.trace$.subscribe((e) => events.push(e));
     a.gatherCandidates();
     fs.advanceTo(2000);
-    const steps = events
-      .filter((e) => e.type === 'server')
+    const server = events.filter((e) => e.type === 'server');
+    const steps = server
+      .filter((e) => e.method === undefined)
       .map((e) => `${e.url} ${e.step} ${e.address ?? ''}`);
     expect(steps).toEqual(
       expect.arrayContaining([
@@ -130,6 +140,23 @@ describe('server steps on trace$', () => {
         ),
       ]),
     );
+    // Every request got its answer: Binding (STUN), Allocate twice (challenge, then authenticated).
+    const wire = server
+      .filter((e) => e.method !== undefined)
+      .map((e) => `${e.step} ${e.method} ${e.code ?? ''}`);
+    expect(wire).toEqual(
+      expect.arrayContaining([
+        'request Binding ',
+        'response Binding ',
+        'response Allocate 401',
+        'response Allocate ',
+      ]),
+    );
+    for (const request of server.filter((e) => e.step === 'request')) {
+      expect(server.some((e) => e.step === 'response' && e.transactionId === request.transactionId)).toBe(
+        true,
+      );
+    }
     const types = events.filter((e) => e.type === 'local-candidate').map((e) => e.candidateType);
     expect(types).toEqual(expect.arrayContaining(['host', 'srflx', 'relay']));
     expect(events.filter((e) => e.type === 'gathering-state').map((e) => e.state)).toEqual([

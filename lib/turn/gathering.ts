@@ -98,6 +98,11 @@ export class ServerGathering {
       },
       error: (attempt, error) =>
         this.report({ ...error, url: attempt.url.url, hostAddress: attempt.host.address }),
+      tracing: () => config.hooks.tracing?.() === true,
+      transaction: (attempt, step) => {
+        const detail = Object.fromEntries(Object.entries(step).filter(([, v]) => v !== undefined));
+        this.traceStep(attempt.url.url, attempt.host.address, step.step, detail);
+      },
     };
     for (const url of this.usedServers()) this.resolve(url.host);
   }
@@ -299,7 +304,7 @@ export class ServerGathering {
     url: string,
     hostAddress: string,
     step: ServerTrace['step'],
-    detail: Pick<ServerTrace, 'address' | 'kind' | 'code' | 'reason'>,
+    detail: Partial<Omit<ServerTrace, 'type' | 'url' | 'hostAddress'>>,
   ): void {
     this.config.hooks.trace?.({ type: 'server', url, hostAddress, step, ...detail });
   }
