@@ -7,12 +7,14 @@ import {
   nowOf,
   type SelectedPair,
 } from './agent/context.js';
+import { RemoteCredentialsWatch } from './agent/credentials-watch.js';
 import { LocalGathering } from './agent/gathering.js';
 import { InterfacePoller } from './agent/interface-poll.js';
 import { PacketPath } from './agent/packet-path.js';
 import { RemoteCandidateIntake } from './agent/remote-candidates.js';
 import { SessionDriver } from './agent/session-driver.js';
 import { forgetLostTcpPaths, sumTcpCounters } from './agent/tcp-gathering.js';
+import { AgentTracer, logTraceToDebug } from './agent/tracer.js';
 import type { Candidate } from './candidate-types.js';
 import {
   generateCredentials,
@@ -31,6 +33,7 @@ import { LocalNamePublisher, RemoteNameResolver } from './mdns/agent-mdns.js';
 import { type IceAgentOptions, resolveOptions } from './options.js';
 import { type AgentStats, buildStats, type CandidatePairStats, createTransportCounters } from './stats.js';
 import { buildStatsReport, type IceStatsReport } from './stats-report.js';
+import type { TraceEvent } from './trace-events.js';
 import type { IceServerError } from './turn/server-error.js';
 
 export type { GatheringState, SelectedPair } from './agent/context.js';
@@ -97,6 +100,27 @@ export class IceAgent {
    * with its other candidates. Hot; completes on `stop()`.
    */
   readonly errors$: Observable<IceServerError>;
+  /**
+   * What the agent does and why, one typed event per step (see
+   * {@link TraceEvent}): checks sent, retransmitted, answered (RTT) or failed
+   * (timeout, error code), the peer's checks and what they got, pair state
+   * changes, nomination and selection, consent and keepalives, connection
+   * and gathering states with their reason, STUN/TURN server steps, every
+   * dropped datagram with its reason, and a `remote-credentials-missing`
+   * warning. Each event carries the scheduler's time (`at`) and the ICE
+   * generation. Hot; completes on `stop()`. Free while nobody subscribes:
+   * the agent records only while `trace$` has a subscriber. With
+   * `NODE_DEBUG=rx-ice` in the environment every event is also printed as
+   * one line (`formatTraceEvent`).
+   *
+   * @example
+   * ```ts
+   * agent.trace$.subscribe((e) => {
+   *   if (e.type === 'check-failed') console.log(e.at, e.pairId, e.cause, e.code ?? '');
+   * });
+   * ```
+   */
+  readonly trace$: Observable<TraceEvent>;
 
   private readonly context: AgentContext;
   private readonly streams: AgentStreams;
@@ -105,11 +129,21 @@ export class IceAgent {
   private readonly packets: PacketPath;
   private readonly poller: InterfacePoller;
   private readonly remotes: RemoteCandidateIntake;
+  private readonly credentialsWatch: RemoteCredentialsWatch;
 
   constructor(options: IceAgentOptions) {
     const resolved = resolveOptions(options);
     const streams = new AgentStreams(resolved.role);
+    const tracer = new AgentTracer(
+      () => resolved.scheduler.now(),
+      (active) => {
+        this.driver.setTracing(active);
+        if (active) this.credentialsWatch.arm();
+        else this.credentialsWatch.disarm();
+      },
+    );
     const context: AgentContext = {
+      tracer,
       options: resolved,
       counters: createTransportCounters(),
       streams,
@@ -121,6 +155,10 @@ export class IceAgent {
     this.streams = streams;
     const tieBreaker = resolved.tieBreaker ?? randomBytes(8).readBigUInt64BE();
     this.driver = new SessionDriver(context, tieBreaker, generateCredentials());
+    this.credentialsWatch = new RemoteCredentialsWatch(
+      context,
+      () => this.driver.session.remoteCredentials !== undefined,
+    );
     this.packets = new PacketPath(context, this.driver);
     const { mdnsResolver, mdnsPublisher, scheduler, mdnsTimeout, maxRemoteCandidates } = resolved;
     this.gathering = new LocalGathering(
@@ -146,6 +184,8 @@ export class IceAgent {
     this.role$ = streams.role.asObservable();
     this.interfaceChanges$ = streams.interfaceChanges.asObservable();
     this.errors$ = streams.serverErrors.asObservable();
+    this.trace$ = tracer.trace$;
+    logTraceToDebug(this.trace$);
   }
 
   /**
@@ -158,6 +198,11 @@ export class IceAgent {
     this.assertRunning('gatherCandidates');
     if (this.streams.gatheringState.value !== 'new') return;
     this.streams.gatheringState.next('gathering');
+    this.context.tracer.emit(
+      { type: 'gathering-state', state: 'gathering', reason: 'gatherCandidates() was called' },
+      this.context.generation,
+    );
+    this.credentialsWatch.start();
     this.poller.start();
     this.gathering.start();
   }
@@ -225,6 +270,7 @@ export class IceAgent {
       const proven = session.heardFrom(credentials.ufrag);
       this.driver.session.followRemoteCredentials(credentials, nowOf(this.context), proven);
     } else this.driver.session.setRemoteCredentials(credentials, nowOf(this.context));
+    this.credentialsWatch.arrived();
     // Candidates of this generation that overtook its credentials (see addRemoteCandidate).
     this.remotes.credentialsArrived(credentials.ufrag);
     this.driver.drive();
@@ -340,8 +386,13 @@ export class IceAgent {
       this.gathering.reannounce();
     } else if (this.streams.gatheringState.value !== 'new') {
       this.streams.gatheringState.next('new');
+      this.context.tracer.emit(
+        { type: 'gathering-state', state: 'new', reason: 'restart(): a new generation gathers' },
+        this.context.generation,
+      );
       this.gatherCandidates();
     }
+    this.credentialsWatch.start();
     this.driver.drive();
   }
 
@@ -357,8 +408,10 @@ export class IceAgent {
     this.remotes.close();
     this.gathering.close();
     this.driver.close();
+    this.credentialsWatch.disarm();
     this.streams.connectionState.next('closed');
     this.streams.complete();
+    this.context.tracer.complete();
   }
 
   /**

@@ -18,6 +18,7 @@ export {
 export type { Candidate, CandidateType, TcpType } from './candidate-types.js';
 export { type AwaitedInput, DEFAULT_PAC_TIMEOUT } from './core/conclusion.js';
 export type { IceCredentials, RemoteCredentialsOptions } from './core/credentials.js';
+export { FAILURE_DESCRIPTIONS, isChecklistFailure } from './core/failure-reasons.js';
 export type { InterfaceChange } from './core/interfaces.js';
 export { DEFAULT_LITE_TIMEOUT } from './core/lite-liveness.js';
 export {
@@ -39,8 +40,9 @@ export {
   type RetransmissionPolicy,
   retransmissionSchedule,
 } from './core/retransmission.js';
-export type { ConnectionState, FailureReason } from './core/session.js';
+export type { ConnectionState, FailureReason, RemoteCandidateOutcome } from './core/session.js';
 export type { SessionCounters } from './core/session-counters.js';
+export { MAX_TRACE_RECORDS } from './core/trace-buffer.js';
 export {
   BindError,
   IceError,
@@ -65,6 +67,36 @@ export type {
   IceStatsReport,
   IceTransportStats,
 } from './stats-report.js';
+export type {
+  CheckAnsweredTrace,
+  CheckFailedTrace,
+  CheckFailureCause,
+  CheckRetransmittedTrace,
+  CheckSentTrace,
+  ConnectionStateTrace,
+  ConsentAnsweredTrace,
+  ConsentExpiredTrace,
+  ConsentSentTrace,
+  DatagramDroppedTrace,
+  DropReason,
+  GatheringStateTrace,
+  KeepaliveTrace,
+  LocalCandidateTrace,
+  NominationTrace,
+  PairNominatedTrace,
+  PairSelectedTrace,
+  PairStateTrace,
+  RemoteCandidateTrace,
+  RemoteCredentialsMissingTrace,
+  RequestReceivedTrace,
+  RoleTrace,
+  ServerTrace,
+  TraceEvent,
+  TraceLostTrace,
+  TraceRecord,
+  TraceStamp,
+} from './trace-events.js';
+export { formatTraceEvent } from './trace-format.js';
 export { connectTcp, listenTcp, withNodeTcp } from './transport/tcp.js';
 export type { TcpSocketCounters } from './transport/tcp-socket-limits.js';
 export type {

@@ -112,6 +112,13 @@ export interface IceAgentOptions {
    * timeout RFC 8863 §4 recommends).
    */
   readonly pacTimeout?: number;
+  /**
+   * Ms after `gatherCandidates()` (or `restart()`) without remote credentials
+   * before a `remote-credentials-missing` warning goes out on `trace$` (and
+   * to `NODE_DEBUG=rx-ice`). A warning only: the agent keeps waiting, since
+   * signaling may be slow. Default 10000; 1 to 600000.
+   */
+  readonly remoteCredentialsWarningAfter?: number;
   /** ICE tie-breaker (RFC 8445 §7.1.1.2); default: 64 random bits. For tests of role conflicts. */
   readonly tieBreaker?: bigint;
   /**
@@ -217,6 +224,7 @@ export interface ResolvedOptions {
   readonly failover: boolean;
   readonly candidateWait: number;
   readonly pacTimeout: number;
+  readonly remoteCredentialsWarningAfter: number;
   readonly tieBreaker: bigint | undefined;
   readonly disconnectedTimeout: number;
   readonly keepaliveInterval: number;
@@ -289,6 +297,12 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     failover: checkFailover(options),
     candidateWait: checkInteger('candidateWait', options.candidateWait ?? 10_000, 0, 600_000),
     pacTimeout: checkInteger('pacTimeout', options.pacTimeout ?? DEFAULT_PAC_TIMEOUT, 0, 600_000),
+    remoteCredentialsWarningAfter: checkInteger(
+      'remoteCredentialsWarningAfter',
+      options.remoteCredentialsWarningAfter ?? 10_000,
+      1,
+      600_000,
+    ),
     tieBreaker: checkTieBreaker(options.tieBreaker),
     disconnectedTimeout: checkInteger(
       'disconnectedTimeout',

@@ -177,7 +177,7 @@ describe('concluding ICE (RFC 8445 §8.1.2, RFC 8863)', () => {
     expect(a.session.state).toBe('checking');
     net.run(20_000);
     expect(a.session.state).toBe('failed');
-    expect(a.session.failureReason).toBe('checks');
+    expect(a.session.failureReason).toBe('checks-timed-out');
   });
 
   it('names what a session without a deadline waits for', () => {

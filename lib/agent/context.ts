@@ -15,6 +15,7 @@ import type { ResolvedOptions } from '../options.js';
 import type { TransportCounters } from '../stats.js';
 import type { PacketSocket } from '../transport/types.js';
 import type { IceServerError } from '../turn/server-error.js';
+import type { AgentTracer } from './tracer.js';
 
 /** Gathering states (W3C `RTCIceGatheringState`). */
 export type GatheringState = 'new' | 'gathering' | 'complete';
@@ -83,6 +84,8 @@ export interface AgentContext {
   generation: number;
   /** `stop()` was called. */
   stopped: boolean;
+  /** `trace$` and whether anyone listens to it. */
+  readonly tracer: AgentTracer;
 }
 
 /** The agent's clock: its scheduler's `now()`. */

@@ -11,6 +11,7 @@ import type { Candidate } from '../candidate-types.js';
 import { CandidateShaper, type IceCandidate } from '../ice-candidate.js';
 import type { LocalNamePublisher } from '../mdns/agent-mdns.js';
 import type { ResolvedOptions } from '../options.js';
+import { endpoint } from '../trace-events.js';
 import type { TcpPacketSocket } from '../transport/tcp-packet-socket.js';
 import type { HostAddress, InboundPacket, PacketSocket } from '../transport/types.js';
 import { ServerGathering } from '../turn/gathering.js';
@@ -212,6 +213,11 @@ export class LocalGathering {
     const { context, driver } = this;
     const candidate: Candidate = { ...local, generation: context.generation };
     driver.session.addLocalCandidate({ candidate, socketId }, nowOf(context));
+    if (context.tracer.active) {
+      const address = endpoint(candidate.address, candidate.port);
+      const record = { candidateType: candidate.type, address, transport: candidate.transport } as const;
+      context.tracer.emit({ type: 'local-candidate', ...record }, context.generation);
+    }
     context.streams.generations.value.next(
       this.shape(this.localNames ? this.hideAddress(candidate) : candidate),
     );
@@ -242,8 +248,13 @@ export class LocalGathering {
           this.announce(candidate, socketId);
         },
         relayed: (socket, candidate) => this.addRelaySocket(socket, candidate),
-        error: (error) => this.context.streams.serverErrors.next(error),
+        error: (error) => {
+          if (error.kind === 'turn-allocate' && error.fatal) this.driver.noteTurnRefusal(error.code);
+          this.context.streams.serverErrors.next(error);
+        },
         progress: () => this.maybeFinish(),
+        tracing: () => this.context.tracer.active,
+        trace: (record) => this.context.tracer.emit(record, this.context.generation),
       },
     });
   }
@@ -284,6 +295,14 @@ export class LocalGathering {
     const { streams, stopped } = this.context;
     if (stopped || streams.gatheringState.value !== 'gathering' || !this.servers?.settled) return;
     streams.gatheringState.next('complete');
+    this.context.tracer.emit(
+      {
+        type: 'gathering-state',
+        state: 'complete',
+        reason: 'every host socket is bound and every STUN/TURN server attempt finished',
+      },
+      this.context.generation,
+    );
     this.driver.session.endOfLocalCandidates(nowOf(this.context));
     this.driver.drive();
   }

@@ -10,6 +10,7 @@ import type { IceSession } from '../core/session.js';
 import { InvalidArgumentError, InvalidStateError } from '../errors.js';
 import { decodeStun } from '../stun/message.js';
 import { isRequestType, isStunFramed, scannedUsername, scanStun } from '../stun/raw.js';
+import { type DropReason, endpoint } from '../trace-events.js';
 import type { TcpPacketSocket } from '../transport/tcp-packet-socket.js';
 import type { InboundPacket } from '../transport/types.js';
 import { type AgentContext, nowOf } from './context.js';
@@ -52,6 +53,7 @@ export class PacketPath {
       const scan = scanStun(data);
       if (scan === undefined) {
         counters.malformedPackets++;
+        this.traceDrop(socketId, packet, 'malformed');
         return;
       }
       if (isRequestType(scan.type)) {
@@ -62,6 +64,7 @@ export class PacketPath {
           !session.handleRequestPacket(socketId, packet.address, packet.port, data, scan, nowOf(this.context))
         ) {
           counters.malformedPackets++;
+          this.traceDrop(socketId, packet, 'malformed');
         }
         driver.drive();
         return;
@@ -69,6 +72,7 @@ export class PacketPath {
       const message = decodeStun(data);
       if (!message) {
         counters.malformedPackets++;
+        this.traceDrop(socketId, packet, 'malformed');
         return;
       }
       const session = driver.sessionFor(message.username, message.cls === 'request', message.transactionId);
@@ -88,6 +92,7 @@ export class PacketPath {
     const pair = this.dataPairFor(socketId, packet.address, packet.port);
     if (pair === undefined) {
       counters.droppedDataPackets++;
+      if (this.context.tracer.active) this.traceDrop(socketId, packet, 'unvalidated-source');
       return;
     }
     // Per-pair counters are plain fields on the pair: no lookup beyond the path check above.
@@ -98,6 +103,14 @@ export class PacketPath {
     counters.packetsReceived++;
     counters.bytesReceived += data.byteLength;
     this.context.streams.data.next(data);
+  }
+
+  /** Traces a dropped datagram while someone listens (the caller counts it). */
+  private traceDrop(socketId: number, packet: InboundPacket, reason: DropReason): void {
+    const { tracer, generation } = this.context;
+    if (!tracer.active) return;
+    const from = endpoint(packet.address, packet.port);
+    tracer.emit({ type: 'datagram-dropped', socketId, from, length: packet.data.length, reason }, generation);
   }
 
   /**

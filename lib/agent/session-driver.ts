@@ -52,6 +52,8 @@ export class SessionDriver {
   remoteIceLite: boolean;
   /** The peer offered renomination, as signaling said last; every new generation's session starts with it. */
   remoteRenomination = false;
+  /** A TURN server refused an allocation: sessions without local candidates fail as `turn-refused`. */
+  turnRefusal: { readonly code: number | undefined } | undefined;
   /** Send times of checks, for round-trip times. */
   readonly roundTrips = new RoundTripMeter();
   /** The pairs of the current session, for `pairs$`. */
@@ -88,6 +90,21 @@ export class SessionDriver {
     }
     this.session = this.createSession(credentials, this.context.streams.role.value);
     this.sessionGeneration = generation;
+  }
+
+  /** `trace$` got its first subscriber (true) or lost its last one: the sessions record or stop. */
+  setTracing(active: boolean): void {
+    for (const session of [this.session, this.previous]) {
+      if (session === undefined) continue;
+      session.trace.enabled = active;
+      if (!active) session.trace.clear();
+    }
+  }
+
+  /** A TURN allocation failed for good: noted in every session from now on. */
+  noteTurnRefusal(code: number | undefined): void {
+    this.turnRefusal = { code };
+    this.session.turnRefusal = this.turnRefusal;
   }
 
   /** Signaling says whether the peer offers renomination: the current session and every later generation take it. */
@@ -147,7 +164,7 @@ export class SessionDriver {
 
   private createSession(localCredentials: IceCredentials, role: IceRole): IceSession {
     const o = this.context.options;
-    return new IceSession({
+    const session = new IceSession({
       role,
       tieBreaker: this.tieBreaker,
       localCredentials,
@@ -172,6 +189,9 @@ export class SessionDriver {
       liteTimeout: o.liteTimeout,
       tcp: o.tcp !== false,
     });
+    session.trace.enabled = this.context.tracer.active;
+    session.turnRefusal = this.turnRefusal;
+    return session;
   }
 
   private flush(session: IceSession): void {
@@ -183,6 +203,10 @@ export class SessionDriver {
       sockets.get(t.socketId)?.socket.send(t.data, t.port, t.address);
     }
     for (let e = session.pollEvent(); e !== undefined; e = session.pollEvent()) this.onEvent(session, e);
+    const tracer = this.context.tracer;
+    if (tracer.active) {
+      tracer.drain(session, session === this.session ? this.sessionGeneration : this.previousGeneration);
+    }
   }
 
   private onEvent(session: IceSession, event: SessionEvent): void {

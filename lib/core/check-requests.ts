@@ -3,6 +3,7 @@ import type { Candidate } from '../candidate-types.js';
 import { buildBindingError, buildBindingSuccess, decodeStun } from '../stun/message.js';
 import { type StunScan, verifyScannedFingerprint } from '../stun/raw.js';
 import type { StunMessageView } from '../stun/types.js';
+import { endpoint, type RequestReceivedTrace } from '../trace-events.js';
 import {
   authenticateRequest,
   isPairable,
@@ -12,7 +13,7 @@ import {
 } from './check-messages.js';
 import { CheckResponses } from './check-responses.js';
 import { LiteLiveness } from './lite-liveness.js';
-import { type CandidatePair, createPair, pathKey } from './pair.js';
+import { type CandidatePair, createPair, type LocalCandidate, pathKey } from './pair.js';
 import { remotePeerReflexive } from './peer-reflexive.js';
 
 /**
@@ -42,6 +43,7 @@ export abstract class CheckRequests extends CheckResponses {
   ): boolean {
     if (scan.fingerprint >= 0 && !verifyScannedFingerprint(raw, scan)) {
       this.counters.badFingerprintPackets++;
+      if (this.trace.enabled) this.traceRequest(raw, socketId, address, port, 'dropped', 'bad-fingerprint');
       return true;
     }
     if (scan.fingerprint < 0) this.counters.requestsWithoutFingerprint++;
@@ -49,6 +51,9 @@ export abstract class CheckRequests extends CheckResponses {
     if (rejection) {
       this.counters[rejection.counter]++;
       this.replyError(socketId, address, port, raw.subarray(8, 20), rejection);
+      if (this.trace.enabled) {
+        this.traceRequest(raw, socketId, address, port, 'error', rejection.reason, rejection.code);
+      }
       return true;
     }
     const request = decoded ?? decodeStun(raw);
@@ -76,6 +81,31 @@ export abstract class CheckRequests extends CheckResponses {
     this.transmits.push({ socketId, address, port, data });
   }
 
+  /** Traces a check from the peer and what it got (only called while tracing). */
+  private traceRequest(
+    raw: Uint8Array,
+    socketId: number,
+    address: string,
+    port: number,
+    outcome: RequestReceivedTrace['outcome'],
+    reason?: string,
+    code?: number,
+    request?: StunMessageView,
+    pairId?: number,
+  ): void {
+    this.trace.push({
+      type: 'request-received',
+      transactionId: transactionKey(raw.subarray(8, 20)),
+      from: endpoint(address, port),
+      socketId,
+      pairId,
+      useCandidate: request?.useCandidate === true,
+      outcome,
+      ...(code === undefined ? {} : { code }),
+      ...(reason === undefined ? {} : { reason }),
+    });
+  }
+
   /** An authenticated check (RFC 8445 §7.3.1). */
   private handleRequest(
     socketId: number,
@@ -99,20 +129,37 @@ export abstract class CheckRequests extends CheckResponses {
         UNKNOWN_ATTRIBUTE,
         request.unknownComprehensionRequired,
       );
+      if (this.trace.enabled) {
+        this.traceRequest(
+          request.raw,
+          socketId,
+          address,
+          port,
+          'error',
+          UNKNOWN_ATTRIBUTE.reason,
+          420,
+          request,
+        );
+      }
       return;
     }
     if (!this.answered.admit(transactionKey(request.transactionId), pathKey(socketId, address, port), now)) {
       this.counters.replayedRequests++; // a signed check replayed from another address
+      if (this.trace.enabled) this.traceRequest(request.raw, socketId, address, port, 'dropped', 'replayed');
       return;
     }
     if (this.resolveRoleConflict(request)) {
       this.counters.roleConflicts++;
       reply(487, 'Role Conflict', this.localKey);
+      if (this.trace.enabled) {
+        this.traceRequest(request.raw, socketId, address, port, 'error', 'Role Conflict', 487, request);
+      }
       return;
     }
     const local = this.localCandidates.find((c) => c.socketId === socketId && isPairable(c));
     if (!local) {
       this.counters.unmatchedPackets++;
+      if (this.trace.enabled) this.traceRequest(request.raw, socketId, address, port, 'dropped', 'unmatched');
       return;
     }
     this.counters.requestsReceived++;
@@ -128,16 +175,21 @@ export abstract class CheckRequests extends CheckResponses {
       }),
     });
 
-    const remote =
-      this.findRemote(address, port, local.candidate.transport) ??
-      this.learnPeerReflexive(address, port, request.priority, local.candidate);
-    if (!remote) return;
-    let pair = this.checklist.find(socketId, address, port);
-    if (!pair) {
-      const created = createPair(this.nextPairId++, local, remote, this.role);
-      if (!this.checklist.add(created)) return; // full, or checking concluded (RFC 8445 §8.1.2)
-      pair = created;
+    const pair = this.pairForCheck(socketId, address, port, local, request.priority);
+    if (this.trace.enabled) {
+      this.traceRequest(
+        request.raw,
+        socketId,
+        address,
+        port,
+        'success',
+        undefined,
+        undefined,
+        request,
+        pair?.id,
+      );
     }
+    if (!pair) return;
     pair.remoteAuthenticated = true;
     pair.lastCheckReceivedAt = now;
     if (!request.useCandidate) pair.plainCheckReceived = true;
@@ -159,6 +211,30 @@ export abstract class CheckRequests extends CheckResponses {
     const valid = pair.validPair?.valid ? pair.validPair : undefined;
     if (nominatedByPeer && valid) this.nominate(valid, now);
     else this.triggerCheck(pair, nominatedByPeer);
+  }
+
+  /**
+   * The pair an authenticated check from `address:port` on `socketId` belongs
+   * to: found, or made with the known remote candidate or a peer-reflexive
+   * one learned from it (RFC 8445 §7.3.1.3). Undefined when the
+   * remote-candidate table or the checklist is full, or checking concluded
+   * (RFC 8445 §8.1.2).
+   */
+  private pairForCheck(
+    socketId: number,
+    address: string,
+    port: number,
+    local: LocalCandidate,
+    priority: number | undefined,
+  ): CandidatePair | undefined {
+    const remote =
+      this.findRemote(address, port, local.candidate.transport) ??
+      this.learnPeerReflexive(address, port, priority, local.candidate);
+    if (!remote) return undefined;
+    const pair = this.checklist.find(socketId, address, port);
+    if (pair) return pair;
+    const created = createPair(this.nextPairId++, local, remote, this.role);
+    return this.checklist.add(created) ? created : undefined;
   }
 
   /**
@@ -216,11 +292,27 @@ export abstract class CheckRequests extends CheckResponses {
   ): Candidate | undefined {
     if (this.remoteCandidates.length >= this.config.maxRemoteCandidates) {
       this.counters.droppedPeerReflexive++;
+      if (this.trace.enabled) {
+        this.trace.push({
+          type: 'remote-candidate',
+          candidateType: 'prflx',
+          address: endpoint(address, port),
+          outcome: 'limit',
+        });
+      }
       return undefined;
     }
     const candidate = remotePeerReflexive(this.nextPrflxId++, address, port, priority, local);
     this.remoteCandidates.push(candidate);
     this.events.push({ type: 'remote-candidate', candidate });
+    if (this.trace.enabled) {
+      this.trace.push({
+        type: 'remote-candidate',
+        candidateType: 'prflx',
+        address: endpoint(address, port),
+        outcome: 'peer-reflexive',
+      });
+    }
     return candidate;
   }
 }

@@ -1,5 +1,6 @@
 import { verifyIntegrity } from '../stun/message.js';
 import type { StunMessageView } from '../stun/types.js';
+import { endpoint } from '../trace-events.js';
 import { transactionKey } from './check-messages.js';
 import type { Liveness } from './liveness.js';
 import { carriesUseCandidate } from './nomination.js';
@@ -31,6 +32,7 @@ export abstract class CheckResponses extends NominatingSession {
     const tx = this.transactions.get(id);
     if (!tx) {
       this.counters.unmatchedPackets++;
+      this.traceDrop(socketId, address, port, response.raw.length, 'unmatched');
       return;
     }
     // A peer that cannot authenticate our check (400, 401) cannot sign its answer either. The 96-bit
@@ -42,7 +44,10 @@ export abstract class CheckResponses extends NominatingSession {
       response.errorCode !== undefined &&
       response.errorCode.code !== 487 &&
       isOnPath(tx.pair, socketId, address, port);
-    if (!unsignedRejection && !this.isAuthenticResponse(response)) return;
+    if (!unsignedRejection && !this.isAuthenticResponse(response)) {
+      this.traceDrop(socketId, address, port, response.raw.length, 'unauthenticated');
+      return;
+    }
     this.transactions.finish(id);
     const pair = tx.pair;
     pair.counters.responsesReceived++;
@@ -50,26 +55,45 @@ export abstract class CheckResponses extends NominatingSession {
     // RFC 8445 §7.2.5.2.1: the response must come back over the same path.
     if (!isOnPath(pair, socketId, address, port)) {
       this.counters.nonSymmetricResponses++;
+      this.checkFailed(tx, 'non-symmetric');
       this.failPair(pair);
       return;
     }
     // RFC 8489 §6.3.3 (and §6.3.4): unknown comprehension-required attributes: discarded, the transaction failed.
     if (response.unknownComprehensionRequired.length > 0) {
       this.counters.unknownAttributeResponses++;
+      this.checkFailed(tx, 'unknown-attribute');
       this.failPair(pair);
       return;
     }
     if (response.cls === 'error') {
-      if (response.errorCode?.code === 487) this.handleRoleConflictResponse(tx);
-      else this.failPair(pair);
+      const code = response.errorCode?.code;
+      if (code === 487) {
+        this.traceRoleConflictAnswer(tx);
+        this.handleRoleConflictResponse(tx);
+      } else {
+        this.checkFailed(tx, 'error-response', code, response.errorCode?.reason);
+        this.failPair(pair);
+      }
       return;
     }
     const mapped = response.xorMappedAddress;
     if (!mapped) {
+      this.checkFailed(tx, 'no-mapped-address');
       this.failPair(pair);
       return;
     }
     if (tx.attempts === 1) pair.rtt = now - tx.firstSentAt;
+    this.checkFailures.answered++;
+    if (this.trace.enabled) {
+      this.trace.push({
+        type: 'check-answered',
+        pairId: pair.id,
+        transactionId: id,
+        rtt: tx.attempts === 1 ? now - tx.firstSentAt : undefined,
+        mapped: endpoint(mapped.address, mapped.port),
+      });
+    }
     this.learnLocalPeerReflexive(pair, mapped.address, mapped.port);
     // The path answered: a triggered re-check still queued for it is moot (RFC 8445 §7.3.1.4 re-queues a
     // pair whose check is in progress when the peer's check arrives; if both sides keep doing that, their
@@ -124,7 +148,10 @@ export abstract class CheckResponses extends NominatingSession {
     response: StunMessageView,
     now: number,
   ): void {
-    if (!this.isAuthenticResponse(response)) return;
+    if (!this.isAuthenticResponse(response)) {
+      this.traceDrop(socketId, address, port, response.raw.length, 'unauthenticated');
+      return;
+    }
     const pair = liveness.pair;
     if (!isOnPath(pair, socketId, address, port)) {
       this.counters.nonSymmetricResponses++;
@@ -134,12 +161,26 @@ export abstract class CheckResponses extends NominatingSession {
     pair.counters.responsesReceived++;
     this.counters.consentResponsesReceived++;
     liveness.handleResponse(id, now);
+    if (this.trace.enabled) this.trace.push({ type: 'consent-answered', pairId: pair.id, transactionId: id });
   }
 
   protected isAuthenticResponse(response: StunMessageView): boolean {
     if (response.hasIntegrity && this.remoteKey && verifyIntegrity(response.raw, this.remoteKey)) return true;
     this.counters.unauthenticatedPackets++;
     return false;
+  }
+
+  /** A 487 answer is traced as a failed check; the check is retried in the other role (not counted as a failure). */
+  private traceRoleConflictAnswer(tx: CheckTransaction): void {
+    if (!this.trace.enabled) return;
+    this.trace.push({
+      type: 'check-failed',
+      pairId: tx.pair.id,
+      transactionId: transactionKey(tx.bytes.subarray(8, 20)),
+      cause: 'error-response',
+      code: 487,
+      reason: 'Role Conflict',
+    });
   }
 
   protected handleRoleConflictResponse(tx: CheckTransaction): void {

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { buildBindingIndication, buildBindingRequest } from '../stun/message.js';
+import { type CheckFailureCause, endpoint } from '../trace-events.js';
 import { peerReflexivePriority, transactionKey } from './check-messages.js';
 import type { IceCredentials } from './credentials.js';
 import { type LivenessOutput, PairLiveness } from './liveness.js';
@@ -44,6 +45,18 @@ export abstract class OutboundChecks extends SessionState {
     this.counters.requestsSent++;
     this.lastCheckAt = now;
     this.send(pair, bytes);
+    if (this.trace.enabled) {
+      const local = pair.local.candidate;
+      this.trace.push({
+        type: 'check-sent',
+        pairId: pair.id,
+        transactionId: transactionKey(transactionId),
+        local: endpoint(local.address, local.port),
+        remote: endpoint(pair.remote.address, pair.remote.port),
+        useCandidate,
+        role: this.role,
+      });
+    }
   }
 
   /** A Binding request on `pair` as RFC 8445 §7.2.2 words it; consent checks are the same message. */
@@ -69,22 +82,72 @@ export abstract class OutboundChecks extends SessionState {
       pair.counters.requestsSent++;
       this.counters.consentRequestsSent++;
       this.send(pair, bytes);
-      return { key: transactionKey(transactionId), bytes };
+      const key = transactionKey(transactionId);
+      if (this.trace.enabled) {
+        this.trace.push({ type: 'consent-sent', pairId: pair.id, transactionId: key, retransmission: false });
+      }
+      return { key, bytes };
     },
     resendConsentCheck: (bytes) => {
       this.counters.consentRetransmissions++;
-      this.send(this.selectedPair as CandidatePair, bytes);
+      const pair = this.selectedPair as CandidatePair;
+      this.send(pair, bytes);
+      if (this.trace.enabled) {
+        const transactionId = transactionKey(bytes.subarray(8, 20));
+        this.trace.push({ type: 'consent-sent', pairId: pair.id, transactionId, retransmission: true });
+      }
     },
     sendKeepalive: () => {
       this.counters.keepalivesSent++;
-      this.send(this.selectedPair as CandidatePair, buildBindingIndication());
+      const pair = this.selectedPair as CandidatePair;
+      this.send(pair, buildBindingIndication());
+      if (this.trace.enabled) this.trace.push({ type: 'keepalive-sent', pairId: pair.id });
     },
   };
 
   protected readonly retransmitCheck = (tx: CheckTransaction): void => {
     this.counters.retransmissions++;
     this.send(tx.pair, tx.bytes);
+    if (this.trace.enabled) {
+      this.trace.push({
+        type: 'check-retransmitted',
+        pairId: tx.pair.id,
+        transactionId: transactionKey(tx.bytes.subarray(8, 20)),
+        attempt: tx.attempts,
+      });
+    }
   };
+
+  /** A check got no answer after its last retransmission. */
+  protected readonly checkTimedOut = (pair: CandidatePair, tx: CheckTransaction): void => {
+    this.checkFailed(tx, 'timeout');
+    this.failPair(pair);
+  };
+
+  /**
+   * Notes why check `tx` failed (the failure reason reads the counts) and
+   * traces it; the caller fails the pair.
+   */
+  protected checkFailed(
+    tx: CheckTransaction,
+    cause: CheckFailureCause,
+    code?: number,
+    reason?: string,
+  ): void {
+    const counts = this.checkFailures;
+    if (cause === 'timeout') counts.timeouts++;
+    else if (code === 401) counts.unauthorized++;
+    else counts.other++;
+    if (!this.trace.enabled) return;
+    this.trace.push({
+      type: 'check-failed',
+      pairId: tx.pair.id,
+      transactionId: transactionKey(tx.bytes.subarray(8, 20)),
+      cause,
+      ...(code === undefined ? {} : { code }),
+      ...(reason === undefined ? {} : { reason }),
+    });
+  }
 
   /** A check failed (timeout, error, asymmetric answer): the path is not (or no longer) valid. */
   protected readonly failPair = (pair: CandidatePair): void => {

@@ -1,3 +1,4 @@
+import { endpoint } from '../trace-events.js';
 import { FailoverWatch } from './failover.js';
 import { DEFAULT_LITE_TIMEOUT, LiteLiveness, type LiteLivenessConfig } from './lite-liveness.js';
 import { PairLiveness } from './liveness.js';
@@ -25,6 +26,13 @@ export abstract class NominatingSession extends OutboundChecks {
    * {@link followsLaterNomination} says so.
    */
   protected nominate(pair: CandidatePair, now: number): void {
+    if (this.trace.enabled && !pair.nominated) {
+      this.trace.push({
+        type: 'pair-nominated',
+        pairId: pair.id,
+        by: this.role === 'controlling' ? 'local' : 'remote',
+      });
+    }
     pair.nominated = true;
     const current = this.selectedPair;
     if (current !== undefined && (current === pair || !this.replacesSelection(current, pair))) return;
@@ -33,6 +41,15 @@ export abstract class NominatingSession extends OutboundChecks {
       ? new LiteLiveness(pair, this.liteLivenessConfig(), now)
       : new PairLiveness(pair, this.livenessConfig, now);
     this.events.push({ type: 'selected-pair', pair });
+    if (this.trace.enabled) {
+      const local = pair.local.candidate;
+      this.trace.push({
+        type: 'pair-selected',
+        pairId: pair.id,
+        local: endpoint(local.address, local.port),
+        remote: endpoint(pair.remote.address, pair.remote.port),
+      });
+    }
     if (this.config.lite) return; // a lite agent has no checks to stop, and follows later nominations
     const cancelled = this.checklist.conclude(checkedPairOf(pair));
     this.transactions.cancelPairs(cancelled, this.config.retransmission);
@@ -88,6 +105,10 @@ export abstract class NominatingSession extends OutboundChecks {
     const chosen = this.askNominationPolicy(now, current.phase === 'nominated' ? current.pair : undefined);
     if (!chosen) return;
     this.nominationCount++;
+    if (this.trace.enabled) {
+      const phase = current.phase === 'nominated' ? 'renominating' : 'nominating';
+      this.trace.push({ type: 'nomination', pairId: chosen.id, phase });
+    }
     if (current.phase === 'nominated') {
       this.nomination = { phase: 'renominating', pair: chosen, selected: current.pair };
       this.checklist.enqueueTriggered(checkedPairOf(chosen), true);
@@ -117,6 +138,8 @@ export abstract class NominatingSession extends OutboundChecks {
       this.failPair(checkedPairOf(selected)); // silent: not a backup candidate until it answers again
       this.nominationCount++;
       this.nomination = { phase: 'renominating', pair: action.to, selected };
+      if (this.trace.enabled)
+        this.trace.push({ type: 'nomination', pairId: action.to.id, phase: 'renominating' });
       this.checklist.enqueueTriggered(checked, true);
       return true;
     }
@@ -170,6 +193,7 @@ export abstract class NominatingSession extends OutboundChecks {
     if (nomination.phase === 'renominating')
       this.nomination = { phase: 'nominated', pair: nomination.selected };
     this.events.push({ type: 'role', role });
+    if (this.trace.enabled) this.trace.push({ type: 'role', role });
   }
 
   private liteLivenessConfig(): LiteLivenessConfig {

@@ -1,11 +1,18 @@
 import type { KeyObject } from 'node:crypto';
 import type { Candidate } from '../candidate-types.js';
 import { shortTermKey } from '../stun/message.js';
+import { type DropReason, endpoint } from '../trace-events.js';
 import { AnsweredRequests } from './answered-requests.js';
 import { Checklist } from './checklist.js';
 import { type ConclusionFacts, DEFAULT_PAC_TIMEOUT } from './conclusion.js';
 import type { IceCredentials } from './credentials.js';
 import type { FailoverWatch } from './failover.js';
+import {
+  type CheckFailureCounts,
+  checklistFailureReason,
+  createCheckFailureCounts,
+  FAILURE_DESCRIPTIONS,
+} from './failure-reasons.js';
 import { type Liveness, type LivenessConfig, resolveLivenessConfig } from './liveness.js';
 import { NO_NOMINATION, type Nomination, selectedPairOf } from './nomination.js';
 import type { CandidatePair, IceRole, LocalCandidate } from './pair.js';
@@ -17,6 +24,7 @@ import type {
   SessionEvent,
   Transmit,
 } from './session-types.js';
+import { TraceBuffer } from './trace-buffer.js';
 import { CheckTransactions } from './transactions.js';
 
 /**
@@ -40,6 +48,14 @@ export abstract class SessionState {
   readonly counters: SessionCounters = createSessionCounters();
   readonly checklist: Checklist;
   readonly localCandidates: LocalCandidate[] = [];
+  /** Trace records for `trace$`; the agent switches it on while someone listens, and drains it. */
+  readonly trace = new TraceBuffer();
+  /**
+   * A TURN server refused an allocation (its error code, when it gave one):
+   * the agent notes it so that a checklist without local candidates fails as
+   * `turn-refused`.
+   */
+  turnRefusal: { readonly code: number | undefined } | undefined;
   readonly remoteCandidates: Candidate[] = [];
   remoteCredentials: IceCredentials | undefined;
   remoteEndOfCandidates = false;
@@ -80,6 +96,8 @@ export abstract class SessionState {
   followedUnproven = false;
   /** Remote ufrags named in the USERNAME of authenticated checks (the last few; see {@link heardFrom}). */
   private readonly remoteUfragsHeard: string[] = [];
+  /** What failed checks met: the failure reason is read from it. */
+  protected readonly checkFailures: CheckFailureCounts = createCheckFailureCounts();
   protected hopelessSince: number | undefined;
   protected nextPairId = 1;
   protected nextPrflxId = 1;
@@ -152,14 +170,62 @@ export abstract class SessionState {
 
   protected setState(state: ConnectionState): void {
     if (this.state === state) return;
+    const before = this.state;
     this.state = state;
     this.events.push({ type: 'state', state });
+    if (this.trace.enabled) this.traceState(before, state);
   }
 
   protected fail(reason: FailureReason): void {
     this.failureReason = reason;
     this.liveness = undefined;
     this.setState('failed');
+  }
+
+  /** The precise reason of a checklist that failed (see {@link checklistFailureReason}). */
+  protected checklistFailureReason(): FailureReason {
+    let pairable = 0;
+    for (const c of this.localCandidates) {
+      if (c.candidate.type === 'host' || c.candidate.type === 'relay') pairable++;
+    }
+    return checklistFailureReason({
+      pairableLocalCandidates: pairable,
+      remoteCandidates: this.remoteCandidates.length,
+      checks: this.checkFailures,
+      turnRefused: this.turnRefusal !== undefined,
+    });
+  }
+
+  /** A datagram is dropped: traced when someone listens (the caller counts it). */
+  protected traceDrop(
+    socketId: number,
+    address: string,
+    port: number,
+    length: number,
+    reason: DropReason,
+  ): void {
+    if (!this.trace.enabled) return;
+    this.trace.push({ type: 'datagram-dropped', socketId, from: endpoint(address, port), length, reason });
+  }
+
+  private traceState(before: ConnectionState, state: ConnectionState): void {
+    const reason = this.failureReason;
+    if (state === 'failed' && reason !== undefined) {
+      const code = reason === 'turn-refused' ? this.turnRefusal?.code : undefined;
+      this.trace.push({
+        type: 'connection-state',
+        state,
+        reason: FAILURE_DESCRIPTIONS[reason],
+        failureReason: reason,
+        ...(code === undefined ? {} : { code }),
+      });
+      return;
+    }
+    this.trace.push({
+      type: 'connection-state',
+      state,
+      reason: stateReason(before, state, this.config.lite === true),
+    });
   }
 
   protected findRemote(address: string, port: number, transport?: 'udp' | 'tcp'): Candidate | undefined {
@@ -183,5 +249,27 @@ export abstract class SessionState {
       nominated: this.selectedPair !== undefined,
       lite: this.config.lite === true,
     };
+  }
+}
+
+/** Why a session entered `state` (other than `failed`), in words. */
+function stateReason(before: ConnectionState, state: ConnectionState, lite: boolean): string {
+  switch (state) {
+    case 'checking':
+      return 'the first connectivity check went out or came in';
+    case 'connected':
+      return before === 'disconnected' ? 'the selected pair answered again' : 'a pair was selected';
+    case 'completed':
+      return lite
+        ? 'the peer nominated a pair'
+        : 'a pair is selected and both sides finished gathering: no new pair can appear';
+    case 'disconnected':
+      return lite
+        ? 'no check from the peer on the selected pair for a while'
+        : 'consent checks on the selected pair went unanswered';
+    case 'closed':
+      return 'the session was closed';
+    default:
+      return state;
   }
 }

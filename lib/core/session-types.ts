@@ -22,12 +22,40 @@ export type ConnectionState =
   | 'closed';
 
 /**
- * Why a session is `failed`: every pair failed (`checks`), consent expired on
- * the selected pair (`consent`, RFC 7675), the selected pair's local address
- * went away (`local-address`), or, for an ICE-lite agent, the peer's checks
- * stopped arriving (`peer-silent`).
+ * Why a session is `failed` (see {@link FAILURE_DESCRIPTIONS} for each in words):
+ * - `checks-timed-out`: every pair failed and every failed check went
+ *   unanswered (the peer never answered: firewall, wrong addresses, peer gone);
+ * - `credentials-rejected`: the peer answered our checks with 401
+ *   Unauthorized and none succeeded (the remote credentials we were given are
+ *   wrong or stale);
+ * - `no-remote-candidates`: nothing to check: no remote candidate was
+ *   signaled and no check came from the peer;
+ * - `no-local-candidates`: nothing to check from: gathering ended without a
+ *   usable local candidate;
+ * - `turn-refused`: as `no-local-candidates`, and a TURN server refused the
+ *   allocation (the `failed` trace event has its code);
+ * - `checks`: every pair failed, for mixed reasons (some checks timed out,
+ *   some were answered with errors);
+ * - `consent`: consent expired on the selected pair (RFC 7675);
+ * - `local-address`: the selected pair's local address went away;
+ * - `peer-silent`: (ICE-lite agent) the peer's checks stopped arriving.
+ *
+ * A session without remote credentials never fails (trickle may be slow):
+ * it emits a `remote-credentials-missing` warning on `trace$` instead.
+ * `checks` is the only value releases before the precise ones used for a
+ * checklist that failed; {@link isChecklistFailure} tells all of them apart
+ * from the others.
  */
-export type FailureReason = 'checks' | 'consent' | 'local-address' | 'peer-silent';
+export type FailureReason =
+  | 'checks'
+  | 'checks-timed-out'
+  | 'credentials-rejected'
+  | 'no-remote-candidates'
+  | 'no-local-candidates'
+  | 'turn-refused'
+  | 'consent'
+  | 'local-address'
+  | 'peer-silent';
 
 /** Settings of one ICE session (one generation of credentials). */
 export interface SessionConfig {

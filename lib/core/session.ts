@@ -2,6 +2,7 @@ import type { Candidate } from '../candidate-types.js';
 import { shortTermKey, verifyFingerprint } from '../stun/message.js';
 import { type StunScan, scanStun } from '../stun/raw.js';
 import type { StunMessageView } from '../stun/types.js';
+import { endpoint } from '../trace-events.js';
 import { ipVersion } from './address.js';
 import { earliest, isPairable, transactionKey } from './check-messages.js';
 import { CheckRequests } from './check-requests.js';
@@ -82,6 +83,19 @@ export class IceSession extends CheckRequests {
    * checking has concluded it is remembered but not paired (RFC 8445 §8.1.2).
    */
   addRemoteCandidate(remote: Candidate, now: number): RemoteCandidateOutcome {
+    const outcome = this.addRemote(remote, now);
+    if (this.trace.enabled) {
+      this.trace.push({
+        type: 'remote-candidate',
+        candidateType: remote.type,
+        address: endpoint(remote.address, remote.port),
+        outcome,
+      });
+    }
+    return outcome;
+  }
+
+  private addRemote(remote: Candidate, now: number): RemoteCandidateOutcome {
     if (!this.supportsTransport(remote) || ipVersion(remote.address) === 0) {
       this.counters.unsupportedRemoteCandidates++;
       return 'unsupported';
@@ -203,6 +217,7 @@ export class IceSession extends CheckRequests {
     }
     if (message.hasFingerprint && !verifyFingerprint(message.raw)) {
       this.counters.badFingerprintPackets++;
+      this.traceDrop(socketId, address, port, message.raw.length, 'bad-fingerprint');
       return;
     }
     if (message.cls === 'success' || message.cls === 'error') {
@@ -238,7 +253,12 @@ export class IceSession extends CheckRequests {
   /** Time has passed: retransmit, time out, send the next paced check, nominate, keep the selected pair alive. */
   handleTimeout(now: number): void {
     if (this.state === 'failed' || this.state === 'closed') return;
-    this.transactions.handleTimeout(now, this.config.retransmission, this.retransmitCheck, this.failPair);
+    this.transactions.handleTimeout(
+      now,
+      this.config.retransmission,
+      this.retransmitCheck,
+      this.checkTimedOut,
+    );
     this.considerNomination(now); // a nominating check that just timed out is replaced before the slot is used
     const checkAt = this.nextCheckAt(now);
     if (checkAt !== undefined && checkAt <= now) {
@@ -316,7 +336,7 @@ export class IceSession extends CheckRequests {
     if (hopeless && this.retryAnsweredPaths(now)) hopeless = false;
     this.hopelessSince = hopeless ? (this.hopelessSince ?? now) : undefined;
     const deadline = failureDeadline(this.facts());
-    if (deadline !== undefined && now >= deadline) this.fail('checks');
+    if (deadline !== undefined && now >= deadline) this.fail(this.checklistFailureReason());
   }
 
   /** Nothing can succeed any more: no valid pair, nothing left to check, no check in flight. */
@@ -353,6 +373,8 @@ export class IceSession extends CheckRequests {
   private updateSelectedState(now: number): void {
     const liveness = this.liveness;
     if (liveness?.consentExpired(now)) {
+      if (this.trace.enabled && !this.config.lite)
+        this.trace.push({ type: 'consent-expired', pairId: liveness.pair.id });
       this.fail(this.config.lite ? 'peer-silent' : 'consent');
       return;
     }

@@ -131,7 +131,7 @@ export class CheckTransactions {
     now: number,
     policy: RetransmissionPolicy,
     resend: (tx: CheckTransaction) => void,
-    timedOut: (pair: CandidatePair) => void,
+    timedOut: (pair: CandidatePair, tx: CheckTransaction) => void,
   ): void {
     for (const [key, tx] of this.byKey) {
       if (tx.nextAt > now) continue;
@@ -139,7 +139,7 @@ export class CheckTransactions {
         this.byKey.delete(key);
         if (this.currentOf.get(tx.pair) === tx) {
           this.currentOf.delete(tx.pair);
-          if (tx.pair.state === 'in-progress') timedOut(tx.pair);
+          if (tx.pair.state === 'in-progress') timedOut(tx.pair, tx);
         }
         continue;
       }

@@ -20,6 +20,7 @@ import { StreamConnection, type TurnTlsOptions } from './stream-connection.js';
 import type { ServerRetransmission } from './transactions.js';
 import type { TurnEvent } from './turn-types.js';
 import type { IceServerUrl } from './urls.js';
+import { serverTransactionStep } from './wire-trace.js';
 
 /** What an attempt needs from, and reports to, server gathering. */
 export interface AttemptContext {
@@ -34,6 +35,10 @@ export interface AttemptContext {
   mapped(attempt: Attempt, mapped: StunAddress): void;
   relayed(socket: TurnRelaySocket, candidate: Candidate): void;
   error(attempt: Attempt, error: Omit<IceServerError, 'url' | 'hostAddress'>): void;
+  /** Whether anyone listens to `trace$`: with nobody, no request or response is looked at. */
+  tracing?(): boolean;
+  /** A request to the server or its answer, for `trace$`. */
+  transaction?(attempt: Attempt, step: NonNullable<ReturnType<typeof serverTransactionStep>>): void;
 }
 
 /** Which server, from where. */
@@ -130,6 +135,13 @@ abstract class BaseAttempt implements Attempt {
     return {};
   }
 
+  /** Traces a request leaving for the server (`out`) or a message from it (`in`) while someone listens. */
+  protected traceWire(bytes: Uint8Array, direction: 'out' | 'in'): void {
+    if (this.context.tracing?.() !== true) return;
+    const step = serverTransactionStep(bytes, direction);
+    if (step !== undefined) this.context.transaction?.(this, step);
+  }
+
   /** Ends an in-progress attempt as failed and reports it. */
   protected fail(error: Omit<IceServerError, 'url' | 'hostAddress'>): void {
     const wasRunning = this.state === 'in-progress';
@@ -150,7 +162,10 @@ class StunAttempt extends BaseAttempt {
     super(context, spec);
     this.probe = new BindingProbe(context.retransmission);
     const { socket, server } = spec;
-    const send = (bytes: Uint8Array): void => socket.send(bytes, server.port, server.address);
+    const send = (bytes: Uint8Array): void => {
+      this.traceWire(bytes, 'out');
+      socket.send(bytes, server.port, server.address);
+    };
     this.driver = new ProtocolDriver(this.probe, context.scheduler, send, (e) => this.onEvent(e));
     addRoute(context.routes, this);
     this.probe.start(this.driver.now());
@@ -158,6 +173,7 @@ class StunAttempt extends BaseAttempt {
   }
 
   deliver(bytes: Uint8Array): boolean {
+    this.traceWire(bytes, 'in');
     return this.driver.inbound(bytes);
   }
 
@@ -210,7 +226,7 @@ class TurnAttempt extends BaseAttempt {
           localAddress: host.address,
           tls: url.transport === 'tls' ? { ...context.tls, servername } : undefined,
         },
-        { message: (bytes) => this.client.inbound(bytes), lost: (reason) => this.lost(reason) },
+        { message: (bytes) => this.deliver(bytes), lost: (reason) => this.lost(reason) },
       );
     } else {
       path = {
@@ -219,6 +235,14 @@ class TurnAttempt extends BaseAttempt {
       };
       addRoute(context.routes, this);
     }
+    const wire = path;
+    path = {
+      send: (bytes) => {
+        this.traceWire(bytes, 'out');
+        wire.send(bytes);
+      },
+      close: () => wire.close(),
+    };
     const config = {
       username: url.username ?? '',
       password: url.credential ?? '',
@@ -237,6 +261,7 @@ class TurnAttempt extends BaseAttempt {
   }
 
   deliver(bytes: Uint8Array): boolean {
+    this.traceWire(bytes, 'in');
     return this.client.inbound(bytes);
   }
 

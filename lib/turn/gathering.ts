@@ -10,6 +10,7 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Candidate } from '../candidate-types.js';
 import { ipVersion } from '../core/address.js';
 import type { StunAddress } from '../stun/types.js';
+import { endpoint, type ServerTrace } from '../trace-events.js';
 import type { InboundPacket, PacketSocket } from '../transport/types.js';
 import { type Attempt, type AttemptContext, startAttempt } from './attempts.js';
 import { reflexiveCandidate } from './candidates.js';
@@ -37,6 +38,10 @@ export interface ServerGatheringHooks {
   error(error: IceServerError): void;
   /** An attempt or a lookup finished: `settled` may have become true. */
   progress(): void;
+  /** A step of an attempt, for `trace$` (called only while {@link tracing} says so). */
+  trace?(record: ServerTrace): void;
+  /** Whether anyone listens to {@link trace}: with nobody, no record is made. */
+  tracing?(): boolean;
 }
 
 /** Settings of server gathering. */
@@ -81,9 +86,23 @@ export class ServerGathering {
       routes: this.routes,
       settle: (attempt) => this.settle(attempt),
       mapped: (attempt, mapped) => this.onMapped(attempt, mapped),
-      relayed: (socket, candidate) => !this.closed && config.hooks.relayed(socket, candidate),
+      relayed: (socket, candidate) => {
+        if (this.closed) return;
+        if (config.hooks.tracing?.()) {
+          const attempt = this.attempts.find((a) => a.relay === socket);
+          this.traceStep(attempt?.url.url ?? '', attempt?.host.address ?? '', 'allocated', {
+            address: endpoint(candidate.address, candidate.port),
+          });
+        }
+        config.hooks.relayed(socket, candidate);
+      },
       error: (attempt, error) =>
         this.report({ ...error, url: attempt.url.url, hostAddress: attempt.host.address }),
+      tracing: () => config.hooks.tracing?.() === true,
+      transaction: (attempt, step) => {
+        const detail = Object.fromEntries(Object.entries(step).filter(([, v]) => v !== undefined));
+        this.traceStep(attempt.url.url, attempt.host.address, step.step, detail);
+      },
     };
     for (const url of this.usedServers()) this.resolve(url.host);
   }
@@ -233,6 +252,7 @@ export class ServerGathering {
 
   private start(url: IceServerUrl, socketId: number, server: StunAddress, index: number): Attempt {
     const host = this.hosts.get(socketId) as HostEntry;
+    if (this.config.hooks.tracing?.()) this.traceStep(url.url, host.candidate.address, 'started', {});
     return startAttempt(this.context, {
       url,
       socketId,
@@ -244,6 +264,10 @@ export class ServerGathering {
   }
 
   private onMapped(attempt: Attempt, mapped: StunAddress): void {
+    if (this.config.hooks.tracing?.()) {
+      const address = endpoint(mapped.address, mapped.port);
+      this.traceStep(attempt.url.url, attempt.host.address, 'mapped', { address });
+    }
     const host = this.hosts.get(attempt.socketId);
     if (this.closed || !host || !this.config.gatherReflexive) return;
     const key = `${mapped.address}|${mapped.port}`;
@@ -264,7 +288,25 @@ export class ServerGathering {
   private report(error: IceServerError): void {
     if (this.closed) return;
     this.counters.serverErrors++;
+    if (this.config.hooks.tracing?.()) {
+      const { kind, code, reason } = error;
+      this.traceStep(
+        error.url,
+        error.hostAddress ?? '',
+        'error',
+        code === undefined ? { kind, reason } : { kind, code, reason },
+      );
+    }
     this.config.hooks.error(error);
+  }
+
+  private traceStep(
+    url: string,
+    hostAddress: string,
+    step: ServerTrace['step'],
+    detail: Partial<Omit<ServerTrace, 'type' | 'url' | 'hostAddress'>>,
+  ): void {
+    this.config.hooks.trace?.({ type: 'server', url, hostAddress, step, ...detail });
   }
 
   /**

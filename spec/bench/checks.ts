@@ -54,6 +54,8 @@ export interface CheckTarget {
   sendUdp(data: Buffer): void;
   /** Success responses the peer socket received for its own requests. */
   readonly udpAnswers: number;
+  /** The rx-ice agent under test (the trace section subscribes to its `trace$`). */
+  readonly agent?: IceAgent;
   stop(): Promise<void>;
 }
 
@@ -200,6 +202,7 @@ export async function rxIceTarget(): Promise<CheckTarget> {
   const from = { address: '127.0.0.1', port: peerPort };
   return {
     name: 'rx-ice',
+    agent,
     request,
     inject(data) {
       tap.stubSends = true;

@@ -12,6 +12,9 @@
  * 4. Checks: CPU per answered Binding request, rx-ice vs werift-ice
  *    (in-process and over loopback UDP, see checks.ts), and per rejected
  *    message (64 KiB of 16k attributes; wrong MESSAGE-INTEGRITY).
+ * 5. Trace: CPU per answered check and per received datagram with nobody
+ *    subscribed to `trace$` vs one subscriber, rounds interleaved, and the
+ *    ratio (see trace.ts).
  *
  * Ends with one JSON line (`BENCH_JSON {...}`) and a markdown table of the
  * headline figures.
@@ -23,8 +26,9 @@
  * Traffic goes to 127.0.0.1 only. Env overrides: BENCH_N (datagrams per
  * throughput run, default 200000), BENCH_ROUNDS (5), BENCH_PAIRS (30),
  * BENCH_IDLE_PAIRS (20), BENCH_CHECK_ROUNDS (5), BENCH_CHECKS (20000 injected per
- * round and side), BENCH_UDP_CHECKS (5000 over UDP per round and side), BENCH_ONLY
- * (comma-separated sections: throughput,setup,memory,checks).
+ * round and side), BENCH_UDP_CHECKS (5000 over UDP per round and side), BENCH_TRACE_ITEMS
+ * (20000 checks and datagrams per round and side), BENCH_ONLY
+ * (comma-separated sections: throughput,setup,memory,checks,trace).
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +38,7 @@ import { type AgentPair, connectPair, type PairOptions } from './agents.js';
 import { type ChecksResult, checksSection } from './checks.js';
 import { fmt, markdownTable, max, median, min, percentile, table } from './report.js';
 import { iceLink, type Link, type PumpOptions, type PumpResult, pump, rawLink } from './throughput.js';
+import { type TraceFigures, traceSection } from './trace.js';
 import { virtualScale } from './virtual-scale.js';
 
 function envInt(name: string, fallback: number): number {
@@ -50,6 +55,7 @@ const IDLE_PAIRS = envInt('BENCH_IDLE_PAIRS', 20);
 const CHECK_ROUNDS = envInt('BENCH_CHECK_ROUNDS', 5);
 const CHECKS = envInt('BENCH_CHECKS', 20_000);
 const UDP_CHECKS = envInt('BENCH_UDP_CHECKS', 5000);
+const TRACE_ITEMS = envInt('BENCH_TRACE_ITEMS', 20_000);
 const TARGET_RATIO = 0.85;
 const CHECK_TARGET = 0.7;
 const DATAGRAM = 1200;
@@ -341,9 +347,33 @@ async function checks(): Promise<ChecksResult> {
   return r;
 }
 
+// ---- 5. trace ------------------------------------------------------------------------------
+
+async function trace(): Promise<(TraceFigures & { checksRatio: number; dataRatio: number }) | undefined> {
+  console.log(
+    `[5] trace$: ${fmt(TRACE_ITEMS)} checks and ${fmt(TRACE_ITEMS)} 1200-byte datagrams injected per round, ` +
+      `${CHECK_ROUNDS} rounds, no subscriber vs one subscriber interleaved (ABBA), CPU per item`,
+  );
+  const f = await traceSection({ rounds: CHECK_ROUNDS, items: TRACE_ITEMS, median });
+  const checksRatio = f.checksOn / f.checksOff;
+  const dataRatio = f.dataOn / f.dataOff;
+  console.log(
+    table(
+      ['item', 'no subscriber (us)', 'one subscriber (us)', 'ratio on/off'],
+      [
+        ['answered check', fmt(f.checksOff, 2), fmt(f.checksOn, 2), fmt(checksRatio, 3)],
+        ['received datagram', fmt(f.dataOff, 2), fmt(f.dataOn, 2), fmt(dataRatio, 3)],
+      ],
+    ),
+  );
+  console.log(`    trace events per answered check with a subscriber: ${fmt(f.eventsPerCheck, 2)}`);
+  console.log('');
+  return { ...f, checksRatio, dataRatio };
+}
+
 // ---- main ------------------------------------------------------------------------------
 
-const only = new Set((process.env.BENCH_ONLY ?? 'throughput,setup,memory,checks').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'throughput,setup,memory,checks,trace').split(','));
 const tp = only.has('throughput') ? await throughput() : undefined;
 const setup = only.has('setup') ? await timeToConnected() : {};
 const heapKiB = only.has('memory') ? await memory() : undefined;
@@ -353,6 +383,12 @@ try {
 } catch (err) {
   console.log(`[4] checks failed: ${(err as Error).message}\n`);
 }
+let traceResult: Awaited<ReturnType<typeof trace>>;
+try {
+  if (only.has('trace')) traceResult = await trace();
+} catch (err) {
+  console.log(`[5] trace failed: ${(err as Error).message}\n`);
+}
 
 const summary = {
   node: process.version,
@@ -361,6 +397,7 @@ const summary = {
   connectMedianMs: setup,
   heapPerIdlePairKiB: heapKiB,
   checks: checkResult,
+  trace: traceResult,
 };
 console.log(`BENCH_JSON ${JSON.stringify(summary)}`);
 console.log('');
@@ -399,6 +436,8 @@ console.log(
       ['time to connected, ta: 5 (ms)', cell(setup['ta: 5']), '', ''],
       ['throughput vs raw dgram', cell(tp?.ratio, 3), '', ''],
       ['heap per idle connected pair (KiB)', cell(heapKiB), '', ''],
+      ['trace$ subscribed/not, CPU per answered check', cell(traceResult?.checksRatio, 3), '', ''],
+      ['trace$ subscribed/not, CPU per received datagram', cell(traceResult?.dataRatio, 3), '', ''],
     ],
   ),
 );

@@ -31,6 +31,7 @@ import { map } from 'rxjs';
 import type { SelectedPair } from '../../lib/agent/context.js';
 import { IceAgent } from '../../lib/agent.js';
 import { DEFAULT_PAC_TIMEOUT } from '../../lib/core/conclusion.js';
+import { isChecklistFailure } from '../../lib/core/failure-reasons.js';
 import type { IceSession } from '../../lib/core/session.js';
 import {
   FastScheduler,
@@ -418,7 +419,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       st.failedAt ??= t;
       // The agent's reason: after a restart the failure may be the previous session's (consent).
       const reason = agent.getStats().failureReason;
-      if (reason !== 'checks' && reason !== undefined) return;
+      if (!isChecklistFailure(reason) && reason !== undefined) return;
       const pacStart = Math.max(st.pacStart, st.restartedAt);
       if (t < pacStart + TIMING.pacTimeout - 1e-6)
         violate('pac', st.name, `failed (${String(reason)}) ${t - pacStart} ms after the PAC timer started`);
