@@ -175,6 +175,10 @@ export class IceAgent {
       ? new RemoteNameResolver(mdnsResolver, scheduler, mdnsTimeout, maxRemoteCandidates, context.counters)
       : undefined;
     this.remotes = new RemoteCandidateIntake(context, this.driver, this.gathering, remoteNames);
+    this.driver.onRemoteAdopted = (credentials) => {
+      this.remotes.credentialsArrived(credentials.ufrag);
+      this.credentialsWatch.arrived();
+    };
     this.candidates$ = streams.generations.pipe(switchAll());
     this.gatheringState$ = streams.gatheringState.asObservable();
     this.connectionState$ = streams.connectionState.asObservable();

@@ -58,6 +58,10 @@ export class SessionDriver {
   readonly roundTrips = new RoundTripMeter();
   /** The pairs of the current session, for `pairs$`. */
   readonly pairWatch = new PairWatch(() => this.session);
+  /** The remote credentials of the last session that had any before the current one ({@link adoptPreviousRemote}). */
+  private previousRemote: IceCredentials | undefined;
+  /** The current session took {@link previousRemote} (the agent hands it that generation's candidates). */
+  onRemoteAdopted: ((credentials: IceCredentials) => void) | undefined;
   private timer: Subscription | undefined;
   private timerAt: number | undefined;
 
@@ -77,6 +81,7 @@ export class SessionDriver {
    */
   startGeneration(credentials: IceCredentials, generation: number): void {
     const old = this.session;
+    this.previousRemote = old.remoteCredentials ?? this.previousRemote;
     if (old.canSendData()) {
       this.previous?.close();
       this.previous = old; // carries data (and keeps its consent and keepalives) until the new session selects
@@ -146,10 +151,28 @@ export class SessionDriver {
   /** Flushes what the sessions produced (datagrams, events) and re-arms the single timer. */
   drive(): void {
     if (this.context.stopped) return;
+    this.adoptPreviousRemote();
     this.flush(this.session);
     if (this.previous) this.flush(this.previous);
     this.pairWatch.check(this.session);
     this.rearmTimer();
+  }
+
+  /**
+   * A session of ours still without remote credentials (we restarted and the
+   * peer's answer has not come) that hears checks naming the peer generation
+   * the previous session knew: the peer took our restart's credentials and
+   * kept its own (it followed, see remote-restart.ts). Those credentials are
+   * the ones we knew, so the session takes them instead of waiting for
+   * signalling that will not come.
+   */
+  private adoptPreviousRemote(): void {
+    const session = this.session;
+    const known = this.previousRemote;
+    if (session.remoteCredentials !== undefined || known === undefined || !session.heardFrom(known.ufrag))
+      return;
+    session.setRemoteCredentials(known, nowOf(this.context));
+    this.onRemoteAdopted?.(known);
   }
 
   /** Closes both sessions and cancels the timer (`stop()`). */

@@ -241,6 +241,44 @@ describe('explorer regressions', () => {
     });
   });
 
+  it('inv 1: a restarted session without answer takes the peer generation it knew when that peer checks it', () => {
+    // b restarts (2.6 s), a answers (a1), then a restarts on its own (3.0 s, a2 waits for credentials).
+    // b, seeing no check from a1, follows a2 as the answer to its restart and keeps its credentials, so
+    // a2's answer never comes and a2 failed at PAC while b completed. a2 now hears b's checks naming b's
+    // generation a1 had the credentials of, and takes them (SessionDriver.adoptPreviousRemote).
+    expectClean({
+      seed: 2147483624,
+      a: {
+        nat: 'fullCone',
+        role: 'controlled',
+        stun: true,
+        turn: false,
+        credentialsDelay: 4,
+        candidateDelay: 1572,
+        trickleStep: 0,
+        endOfCandidates: 'late',
+        lateEndDelay: 14991,
+        restartAt: 2996,
+      },
+      b: {
+        nat: 'portRestrictedCone',
+        role: 'controlling',
+        stun: true,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 1373,
+        trickleStep: 9,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 6738,
+        restartAt: 2619,
+      },
+      link: { latency: 162, jitter: 0, loss: 0, duplicate: 0, reorder: 0 },
+      serverLinkA: { latency: 149, jitter: 0, loss: 0, duplicate: 0, reorder: 0 },
+      serverLinkB: { latency: 278, jitter: 0, loss: 0, duplicate: 0, reorder: 0.02 },
+      lite: false,
+    });
+  });
+
   it('baseline: two public agents on quiet links connect and keep every invariant', () => {
     const side = {
       nat: 'none',
