@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { filter, type Observable, ReplaySubject, switchAll } from 'rxjs';
+import { filter, type Observable, ReplaySubject, type Subscription, switchAll } from 'rxjs';
 import {
   type AgentContext,
   AgentStreams,
@@ -12,9 +12,9 @@ import { InterfacePoller } from './agent/interface-poll.js';
 import { PacketPath } from './agent/packet-path.js';
 import { RemoteCandidateIntake } from './agent/remote-candidates.js';
 import { SessionDriver } from './agent/session-driver.js';
+import { UfragClaims } from './agent/ufrag-claims.js';
 import type { Candidate } from './candidate-types.js';
 import {
-  generateCredentials,
   type IceCredentials,
   type RemoteCredentialsOptions,
   readRemoteCredentialsOptions,
@@ -103,7 +103,13 @@ export class IceAgent {
   private readonly packets: PacketPath;
   private readonly poller: InterfacePoller;
   private readonly remotes: RemoteCandidateIntake;
+  private readonly ufrags: UfragClaims;
+  private readonly transportClosed: Subscription | undefined;
 
+  /**
+   * @throws InvalidOptionError for bad options; LimitExceededError when a
+   *   shared transport (a full `UdpMux`) grants no ufrag.
+   */
   constructor(options: IceAgentOptions) {
     const resolved = resolveOptions(options);
     const streams = new AgentStreams(resolved.role);
@@ -118,7 +124,12 @@ export class IceAgent {
     this.context = context;
     this.streams = streams;
     const tieBreaker = resolved.tieBreaker ?? randomBytes(8).readBigUInt64BE();
-    this.driver = new SessionDriver(context, tieBreaker, generateCredentials());
+    this.ufrags = new UfragClaims(resolved.transport);
+    this.driver = new SessionDriver(context, tieBreaker, this.ufrags.fresh());
+    this.driver.onUfragsChanged = (ufrags) => {
+      this.ufrags.keepOnly(ufrags);
+      for (const bound of context.sockets.values()) bound.socket.setLocalUfrags?.(ufrags);
+    };
     this.packets = new PacketPath(context, this.driver);
     const { mdnsResolver, mdnsPublisher, scheduler, mdnsTimeout, maxRemoteCandidates } = resolved;
     this.gathering = new LocalGathering(
@@ -143,6 +154,8 @@ export class IceAgent {
     this.role$ = streams.role.asObservable();
     this.interfaceChanges$ = streams.interfaceChanges.asObservable();
     this.errors$ = streams.serverErrors.asObservable();
+    // Last: a transport already closed stops the agent at once.
+    this.transportClosed = resolved.transport.closed$?.subscribe(() => this.stop());
   }
 
   /**
@@ -314,8 +327,9 @@ export class IceAgent {
    */
   restart(): void {
     this.assertRunning('restart');
+    const credentials = this.ufrags.fresh(); // may throw (a full UdpMux): before anything changes
     this.context.generation++;
-    this.driver.startGeneration(generateCredentials(), this.context.generation);
+    this.driver.startGeneration(credentials, this.context.generation);
     this.streams.generations.next(new ReplaySubject<IceCandidate>());
     this.gathering.renewRelays(); // before re-announcing: renewed relays are announced once allocated
     if (this.gathering.binds) {
@@ -340,6 +354,8 @@ export class IceAgent {
     this.remotes.close();
     this.gathering.close();
     this.driver.close();
+    this.ufrags.releaseAll();
+    this.transportClosed?.unsubscribe();
     this.streams.connectionState.next('closed');
     this.streams.complete();
   }
