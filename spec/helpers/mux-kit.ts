@@ -3,10 +3,14 @@
  * signaling, raw STUN datagrams for floods, a forced GC for heap checks.
  */
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { Worker } from 'node:worker_threads';
 import { filter, firstValueFrom, type Subscription } from 'rxjs';
 import { IceAgent, type IceAgentOptions, serializeCandidate } from '../../lib/index.js';
+import type { PeerMessage, PeerReport } from './mux-peer-worker.js';
 
 /** A plain agent on its own UDP socket on 127.0.0.1. */
 export function loopbackAgent(role: IceAgentOptions['role'], extra: Partial<IceAgentOptions> = {}): IceAgent {
@@ -102,5 +106,83 @@ export async function until(check: () => boolean, timeoutMs: number, what: strin
   while (!check()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Plain peer agents in a worker thread (spec/helpers/mux-peer-worker.ts),
+ * each wired to an agent of this thread by {@link RemotePeers.connect}.
+ */
+export class RemotePeers {
+  private readonly worker: Worker;
+  private readonly agents = new Map<number, IceAgent>();
+  /** Last connection state each peer reported. */
+  readonly states = new Map<number, string>();
+  /** Text each peer received last. */
+  readonly received = new Map<number, string>();
+
+  constructor() {
+    // The worker runs TypeScript: load it through tsx's API (vitest's transform does not reach workers).
+    const file = new URL('./mux-peer-worker.ts', import.meta.url).href;
+    // The ESM build of tsx's API (vite has no import.meta.resolve; require resolves the CJS build).
+    const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
+    const tsx = pathToFileURL(cjs.replace(/\.cjs$/, '.mjs')).href;
+    const load = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(file)}, ${JSON.stringify(file)}))`;
+    this.worker = new Worker(load, { eval: true });
+    this.worker.on('message', (r: PeerReport) => this.onReport(r));
+  }
+
+  /** Creates peer `id` in the worker and signals it with `agent` both ways. */
+  connect(id: number, agent: IceAgent, options: Partial<IceAgentOptions> = {}): void {
+    this.agents.set(id, agent);
+    this.post({ type: 'create', id, options });
+    const { ufrag, pwd } = agent.getLocalCredentials();
+    this.post({ type: 'credentials', id, ufrag, pwd });
+    agent.candidates$.subscribe((c) =>
+      this.post({ type: 'candidate', id, candidate: serializeCandidate(c) }),
+    );
+    agent.gatheringState$
+      .pipe(filter((s) => s === 'complete'))
+      .subscribe(() => this.post({ type: 'end-of-candidates', id }));
+  }
+
+  /** Peers `ids` each send `to <id>` to their agent. */
+  send(ids: number[]): void {
+    this.post({ type: 'send', ids });
+  }
+
+  /** Stops every peer and the worker. */
+  async stop(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => {
+      this.worker.on('message', (r: PeerReport) => r.type === 'stopped' && resolve());
+    });
+    this.post({ type: 'stop' });
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 5000))]);
+    await this.worker.terminate();
+  }
+
+  private post(m: PeerMessage): void {
+    this.worker.postMessage(m);
+  }
+
+  private onReport(r: PeerReport): void {
+    if (r.type === 'stopped') return;
+    if (r.type === 'state') {
+      this.states.set(r.id, r.state);
+      return;
+    }
+    if (r.type === 'data') {
+      this.received.set(r.id, r.text);
+      return;
+    }
+    const agent = this.agents.get(r.id);
+    if (!agent) return;
+    try {
+      if (r.type === 'credentials') agent.setRemoteCredentials(r.ufrag, r.pwd);
+      else if (r.type === 'candidate') agent.addRemoteCandidate(r.candidate);
+      else agent.endOfCandidates();
+    } catch {
+      // the agent stopped
+    }
   }
 }
