@@ -293,7 +293,6 @@ export class UdpMux implements Transport {
       } else if ((scan.type & 0x0100) !== 0) {
         target = this.#routes.takeTransaction(msg.toString('latin1', 8, STUN_HEADER_LENGTH));
         if (target === undefined || target.closed) {
-          console.log('unroutable response', scan.type.toString(16), msg.subarray(8, 20).toString('hex'));
           this.#droppedUnroutable++;
           return;
         }
