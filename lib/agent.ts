@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { filter, type Observable, ReplaySubject, switchAll } from 'rxjs';
+import { filter, type Observable, ReplaySubject, type Subscription, switchAll } from 'rxjs';
 import {
   type AgentContext,
   AgentStreams,
@@ -15,9 +15,9 @@ import { RemoteCandidateIntake } from './agent/remote-candidates.js';
 import { SessionDriver } from './agent/session-driver.js';
 import { forgetLostTcpPaths, sumTcpCounters } from './agent/tcp-gathering.js';
 import { AgentTracer, logTraceToDebug } from './agent/tracer.js';
+import { UfragClaims } from './agent/ufrag-claims.js';
 import type { Candidate } from './candidate-types.js';
 import {
-  generateCredentials,
   type IceCredentials,
   type RemoteCredentialsOptions,
   readRemoteCredentialsOptions,
@@ -130,7 +130,13 @@ export class IceAgent {
   private readonly poller: InterfacePoller;
   private readonly remotes: RemoteCandidateIntake;
   private readonly credentialsWatch: RemoteCredentialsWatch;
+  private readonly ufrags: UfragClaims;
+  private readonly transportClosed: Subscription | undefined;
 
+  /**
+   * @throws InvalidOptionError for bad options; LimitExceededError when a
+   *   shared transport (a full `UdpMux`) grants no ufrag.
+   */
   constructor(options: IceAgentOptions) {
     const resolved = resolveOptions(options);
     const streams = new AgentStreams(resolved.role);
@@ -154,11 +160,16 @@ export class IceAgent {
     this.context = context;
     this.streams = streams;
     const tieBreaker = resolved.tieBreaker ?? randomBytes(8).readBigUInt64BE();
-    this.driver = new SessionDriver(context, tieBreaker, generateCredentials());
+    this.ufrags = new UfragClaims(resolved.transport);
+    this.driver = new SessionDriver(context, tieBreaker, this.ufrags.fresh());
     this.credentialsWatch = new RemoteCredentialsWatch(
       context,
       () => this.driver.session.remoteCredentials !== undefined,
     );
+    this.driver.onUfragsChanged = (ufrags) => {
+      this.ufrags.keepOnly(ufrags);
+      for (const bound of context.sockets.values()) bound.socket.setLocalUfrags?.(ufrags);
+    };
     this.packets = new PacketPath(context, this.driver);
     const { mdnsResolver, mdnsPublisher, scheduler, mdnsTimeout, maxRemoteCandidates } = resolved;
     this.gathering = new LocalGathering(
@@ -190,6 +201,8 @@ export class IceAgent {
     this.errors$ = streams.serverErrors.asObservable();
     this.trace$ = tracer.trace$;
     logTraceToDebug(this.trace$);
+    // Last: a transport already closed stops the agent at once.
+    this.transportClosed = resolved.transport.closed$?.subscribe(() => this.stop());
   }
 
   /**
@@ -380,8 +393,9 @@ export class IceAgent {
    */
   restart(): void {
     this.assertRunning('restart');
+    const credentials = this.ufrags.fresh(); // may throw (a full UdpMux): before anything changes
     this.context.generation++;
-    this.driver.startGeneration(generateCredentials(), this.context.generation);
+    this.driver.startGeneration(credentials, this.context.generation);
     this.streams.generations.next(new ReplaySubject<IceCandidate>());
     forgetLostTcpPaths(this.context.sockets.values());
     this.gathering.renewRelays(); // before re-announcing: renewed relays are announced once allocated
@@ -413,6 +427,8 @@ export class IceAgent {
     this.gathering.close();
     this.driver.close();
     this.credentialsWatch.disarm();
+    this.ufrags.releaseAll();
+    this.transportClosed?.unsubscribe();
     this.streams.connectionState.next('closed');
     this.streams.complete();
     this.context.tracer.complete();

@@ -111,6 +111,7 @@ export type {
   Transport,
 } from './transport/types.js';
 export { UdpTransport, type UdpTransportOptions } from './transport/udp.js';
+export { UdpMux, type UdpMuxOptions, type UdpMuxStats } from './transport/udp-mux.js';
 export type { IceServerError, IceServerErrorKind } from './turn/server-error.js';
 export type { IceServerAttemptStats, IceServerCounters } from './turn/server-stats.js';
 export type { TurnTlsOptions } from './turn/stream-connection.js';

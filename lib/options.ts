@@ -380,7 +380,7 @@ function checkTransport(value: unknown, tcp: boolean): Transport {
       `transport must have bind() and hostAddresses() functions (a Transport), got ${describe(value)}`,
     );
   }
-  for (const hook of ['resolveMdns', 'publishMdns'] as const) {
+  for (const hook of ['resolveMdns', 'publishMdns', 'claimUfrag', 'releaseUfrag'] as const) {
     if (t[hook] !== undefined && typeof t[hook] !== 'function') {
       throw new InvalidOptionError(`transport.${hook} must be a function when present`);
     }

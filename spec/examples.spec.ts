@@ -48,4 +48,45 @@ describe('examples', () => {
     },
     EXAMPLE_TIMEOUT,
   );
+
+  it(
+    'examples/mux-server.ts runs three sessions on one UdpMux port, each echoing to its own client',
+    async () => {
+      const out = await runExample('examples/mux-server.ts');
+      const port = /^server listening on udp 127\.0\.0\.1:(\d+)$/m.exec(out)?.[1];
+      expect(port).toBeDefined();
+      for (const name of ['ann', 'ben', 'cat']) {
+        expect(out).toContain(`${name} connected; server candidate 127.0.0.1:${port}`);
+      }
+      for (const [i, name] of ['ann', 'ben', 'cat'].entries()) {
+        expect(out).toContain(`${name}'s session echoes hello ${i}`);
+      }
+      expect(out).toMatch(/^mux: 3 sessions on one port; routed \d+/m);
+      expect(out).toContain('server closed');
+    },
+    EXAMPLE_TIMEOUT,
+  );
+
+  it(
+    'examples/mux-workers.ts spreads sessions over one UdpMux per worker thread, one port each',
+    async () => {
+      const out = await runExample('examples/mux-workers.ts');
+      const ports = [...out.matchAll(/^worker \d: mux on udp 127\.0\.0\.1:(\d+)$/gm)].map((m) => m[1]);
+      expect(new Set(ports).size).toBe(2);
+      const used = new Set<string | undefined>();
+      for (let id = 0; id < 6; id++) {
+        const line = new RegExp(
+          `^session ${id} -> port (\\d+): port \\1 echoes "hello from client ${id}"$`,
+          'm',
+        );
+        expect(out).toMatch(line);
+        const port = line.exec(out)?.[1];
+        expect(ports).toContain(port);
+        used.add(port);
+      }
+      expect(used.size).toBe(2); // sessions spread over both workers
+      expect(out).toContain('6 sessions over 2 workers, one port each: done');
+    },
+    EXAMPLE_TIMEOUT,
+  );
 });

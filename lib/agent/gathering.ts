@@ -134,6 +134,7 @@ export class LocalGathering {
     const subscription = socket.packets$.subscribe((packet) => this.receive(id, packet));
     const bound: BoundSocket = { id, socket, host, subscription, reflexive: [] };
     this.context.sockets.set(id, bound);
+    socket.setLocalUfrags?.(this.driver.localUfrags()); // a shared socket (UdpMux) routes checks by them
     this.announceHost(bound);
     this.servers?.addHostSocket(id, socket, host);
   }

@@ -62,6 +62,10 @@ export class SessionDriver {
   private previousRemote: IceCredentials | undefined;
   /** The current session took {@link previousRemote} (the agent hands it that generation's candidates). */
   onRemoteAdopted: ((credentials: IceCredentials) => void) | undefined;
+  /** Called when the local ufrags the sessions answer to change (restart, end of the previous generation). */
+  onUfragsChanged: ((ufrags: readonly string[]) => void) | undefined;
+  private syncedUfrag: string | undefined;
+  private syncedPreviousUfrag: string | undefined;
   private timer: Subscription | undefined;
   private timerAt: number | undefined;
 
@@ -156,6 +160,23 @@ export class SessionDriver {
     if (this.previous) this.flush(this.previous);
     this.pairWatch.check(this.session);
     this.rearmTimer();
+    this.syncUfrags();
+  }
+
+  /** The local ufrags requests may carry: the current session's, and the previous one's during a restart. */
+  localUfrags(): string[] {
+    const current = this.session.localCredentials.ufrag;
+    const previous = this.previous?.localCredentials.ufrag;
+    return previous === undefined ? [current] : [current, previous];
+  }
+
+  private syncUfrags(): void {
+    const current = this.session.localCredentials.ufrag;
+    const previous = this.previous?.localCredentials.ufrag;
+    if (current === this.syncedUfrag && previous === this.syncedPreviousUfrag) return;
+    this.syncedUfrag = current;
+    this.syncedPreviousUfrag = previous;
+    this.onUfragsChanged?.(this.localUfrags());
   }
 
   /**

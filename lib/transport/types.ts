@@ -55,6 +55,14 @@ export interface PacketSocket {
   readonly sendErrors: number;
   /** Closes the socket; `packets$` completes. Idempotent. */
   close(): void;
+  /**
+   * The local ufrags the agent owning this socket answers to now (the current
+   * generation's and, during a restart, the previous one's), each claimed
+   * first with {@link Transport.claimUfrag}. The agent calls it when the
+   * socket is bound and whenever the set changes. A socket shared between
+   * agents (a `UdpMux`'s) routes STUN requests by it; others leave it out.
+   */
+  setLocalUfrags?(ufrags: readonly string[]): void;
 }
 
 /**
@@ -93,6 +101,23 @@ export interface Transport {
    * Optional, like {@link listenTcp}.
    */
   connectTcp?(localAddress: string, remoteAddress: string, remotePort: number): Observable<TcpConnection>;
+  /**
+   * Reserves a local ufrag for one agent on a transport that many agents
+   * share (a `UdpMux`): false when another agent holds it (the agent then
+   * draws another). The agent claims every ufrag it generates and releases it
+   * with {@link releaseUfrag} when it no longer answers to it, so two agents
+   * on one transport never share a ufrag. May throw a `LimitExceededError`
+   * when the transport's table is full. Optional: unshared transports leave it out.
+   */
+  claimUfrag?(ufrag: string): boolean;
+  /** Gives back a ufrag taken with {@link claimUfrag}. Idempotent. Optional, with it. */
+  releaseUfrag?(ufrag: string): void;
+  /**
+   * Emits once, then completes, when the transport shuts down for good (a
+   * `UdpMux` closed): every agent on it stops (state `closed`). Replays to
+   * late subscribers. Optional: transports that never end leave it out.
+   */
+  readonly closed$?: Observable<void>;
 }
 
 /** Why a TCP connection ended: the peer closed it (FIN), reset it (RST), or it failed otherwise. */

@@ -19,7 +19,12 @@
  * Ends with one JSON line (`BENCH_JSON {...}`) and a markdown table of the
  * headline figures.
  *
- * 4. Optional, with BENCH_VIRTUAL=1000,3000,10000 (sizes): N concurrent agent
+ * 5. Mux: CPU per datagram routed through a UdpMux vs the direct-socket path
+ *    (same run, interleaved), then BENCH_MUX_SESSIONS (1000) sessions on one
+ *    port started in batches of BENCH_MUX_BATCH (100): time until all
+ *    connected, heap per session (see mux.ts).
+ *
+ * 6. Optional, with BENCH_VIRTUAL=1000,3000,10000 (sizes): N concurrent agent
  *    pairs on the virtual network under a FastScheduler, wall time until all
  *    connected (see virtual-scale.ts).
  *
@@ -28,7 +33,8 @@
  * BENCH_IDLE_PAIRS (20), BENCH_CHECK_ROUNDS (5), BENCH_CHECKS (20000 injected per
  * round and side), BENCH_UDP_CHECKS (5000 over UDP per round and side), BENCH_TRACE_ITEMS
  * (20000 checks and datagrams per round and side), BENCH_ONLY
- * (comma-separated sections: throughput,setup,memory,checks,trace).
+ * (comma-separated sections: throughput,setup,memory,checks,trace,mux), BENCH_MUX_N
+ * (datagrams per mux CPU run, default 50000).
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +42,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type AgentPair, connectPair, type PairOptions } from './agents.js';
 import { type ChecksResult, checksSection } from './checks.js';
+import { type MuxResult, muxSection } from './mux.js';
 import { fmt, markdownTable, max, median, min, percentile, table } from './report.js';
 import { iceLink, type Link, type PumpOptions, type PumpResult, pump, rawLink } from './throughput.js';
 import { type TraceFigures, traceSection } from './trace.js';
@@ -56,6 +63,9 @@ const CHECK_ROUNDS = envInt('BENCH_CHECK_ROUNDS', 5);
 const CHECKS = envInt('BENCH_CHECKS', 20_000);
 const UDP_CHECKS = envInt('BENCH_UDP_CHECKS', 5000);
 const TRACE_ITEMS = envInt('BENCH_TRACE_ITEMS', 20_000);
+const MUX_SESSIONS = envInt('BENCH_MUX_SESSIONS', 1000);
+const MUX_BATCH = envInt('BENCH_MUX_BATCH', 100);
+const MUX_N = envInt('BENCH_MUX_N', 50_000);
 const TARGET_RATIO = 0.85;
 const CHECK_TARGET = 0.7;
 const DATAGRAM = 1200;
@@ -78,7 +88,10 @@ const VIRTUAL = (process.env.BENCH_VIRTUAL ?? '')
   });
 
 // A wedged agent must not hang the report forever (the virtual scale section gets 60 s per 1,000 pairs more).
-const watchdogMs = 290_000 + VIRTUAL.reduce((sum, n) => sum + 60 * n, 0);
+const only = new Set((process.env.BENCH_ONLY ?? 'throughput,setup,memory,checks,trace,mux').split(','));
+// The mux section gets 60 s per 100 sessions more (it is patient with a loaded machine).
+const watchdogMs =
+  290_000 + VIRTUAL.reduce((sum, n) => sum + 60 * n, 0) + (only.has('mux') ? 600 * MUX_SESSIONS : 0);
 const watchdog = setTimeout(() => {
   console.error(`\nbench: gave up after ${watchdogMs / 1000} s (something did not finish)`);
   process.exit(1);
@@ -371,9 +384,45 @@ async function trace(): Promise<(TraceFigures & { checksRatio: number; dataRatio
   return { ...f, checksRatio, dataRatio };
 }
 
+// ---- 6. mux ----------------------------------------------------------------------------
+
+async function mux(): Promise<MuxResult> {
+  console.log(
+    `[6] mux: CPU per datagram (${DATAGRAM} bytes, ${fmt(MUX_N)} per run) plain agent -> agent on a UdpMux ` +
+      `holding ${fmt(MUX_SESSIONS)} ufrags, vs plain agent -> plain agent, ${ROUNDS} rounds interleaved (ABBA); ` +
+      `then ${fmt(MUX_SESSIONS)} sessions on one port (batches of ${MUX_BATCH}) to as many plain agents`,
+  );
+  const r = await muxSection({
+    sessions: MUX_SESSIONS,
+    batch: MUX_BATCH,
+    rounds: ROUNDS,
+    pump: { ...PUMP, total: MUX_N },
+    median,
+  });
+  console.log(
+    table(
+      ['measure', 'value'],
+      [
+        ['CPU us per datagram, through the mux (median)', fmt(r.cpuMux, 2)],
+        ['CPU us per datagram, direct socket (median)', fmt(r.cpuDirect, 2)],
+        ['mux / direct (median of per-round ratios)', fmt(r.cpuRatio, 3)],
+        [`sessions connected on one port`, `${r.connected}/${r.sessions}`],
+        ['time until all connected, s', r.connectMs === undefined ? 'n/a' : fmt(r.connectMs / 1000, 1)],
+        [
+          'heap per mux session, KiB (agent + virtual socket + routes)',
+          r.heapPerSessionKiB === undefined ? 'n/a' : fmt(r.heapPerSessionKiB, 1),
+        ],
+      ],
+    ),
+  );
+  console.log(`    per-round ratios mux/direct: ${r.perRoundRatios.map((v) => fmt(v, 3)).join(' ')}`);
+  for (const f of r.failures.slice(0, 5)) console.log(`    failure: ${f}`);
+  console.log('');
+  return r;
+}
+
 // ---- main ------------------------------------------------------------------------------
 
-const only = new Set((process.env.BENCH_ONLY ?? 'throughput,setup,memory,checks,trace').split(','));
 const tp = only.has('throughput') ? await throughput() : undefined;
 const setup = only.has('setup') ? await timeToConnected() : {};
 const heapKiB = only.has('memory') ? await memory() : undefined;
@@ -390,6 +439,13 @@ try {
   console.log(`[5] trace failed: ${(err as Error).message}\n`);
 }
 
+let muxResult: MuxResult | undefined;
+try {
+  if (only.has('mux')) muxResult = await mux();
+} catch (err) {
+  console.log(`[6] mux failed: ${(err as Error).message}\n`);
+}
+
 const summary = {
   node: process.version,
   cpu: `${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}`,
@@ -398,6 +454,7 @@ const summary = {
   heapPerIdlePairKiB: heapKiB,
   checks: checkResult,
   trace: traceResult,
+  mux: muxResult,
 };
 console.log(`BENCH_JSON ${JSON.stringify(summary)}`);
 console.log('');
@@ -438,6 +495,14 @@ console.log(
       ['heap per idle connected pair (KiB)', cell(heapKiB), '', ''],
       ['trace$ subscribed/not, CPU per answered check', cell(traceResult?.checksRatio, 3), '', ''],
       ['trace$ subscribed/not, CPU per received datagram', cell(traceResult?.dataRatio, 3), '', ''],
+      ['CPU per datagram, UdpMux vs direct socket', cell(muxResult?.cpuRatio, 3), '', ''],
+      [
+        `${muxResult?.sessions ?? MUX_SESSIONS} sessions on one UdpMux port: all connected (s)`,
+        cell(muxResult?.connectMs === undefined ? undefined : muxResult.connectMs / 1000),
+        '',
+        '',
+      ],
+      ['heap per UdpMux session (KiB)', cell(muxResult?.heapPerSessionKiB), '', ''],
     ],
   ),
 );
