@@ -73,7 +73,11 @@ export function decodeCheck(data: Uint8Array, type: number): StunMessageView | u
   const view: Writable<StunMessageView> = {
     cls: type === BINDING_SUCCESS ? 'success' : 'request',
     method: 1,
-    transactionId: Uint8Array.prototype.slice.call(data, 8, 20),
+    // A copy, as the general path gives: a Buffer for responses (stun's), a Uint8Array for checks.
+    transactionId:
+      type === BINDING_SUCCESS
+        ? Buffer.from(data.subarray(8, 20))
+        : Uint8Array.prototype.slice.call(data, 8, 20),
     raw: data,
     useCandidate: false,
     hasIntegrity: false,
