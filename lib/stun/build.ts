@@ -5,7 +5,7 @@
  * `Uint8Array`, an all-zero transaction ID for a `Uint8Array` ID, and drops
  * over-long error reasons.
  */
-import { createHmac, type KeyObject } from 'node:crypto';
+import { createHmac, type KeyObject, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { crc32 } from 'node:zlib';
 import type { StunAttribute, StunRequest } from 'stun';
@@ -83,9 +83,21 @@ const ATTRIBUTE_TYPES: Record<StunAttributeSpec['kind'], number> = {
 
 const CLASS_BITS: Record<StunClass, number> = { request: 0b00, indication: 0b01, success: 0b10, error: 0b11 };
 
-/** A fresh random 12-byte transaction ID. */
+/** Transaction IDs drawn from the system's CSPRNG per refill: one call per 256 IDs instead of one each. */
+const ID_POOL_SIZE = 12 * 256;
+let idPool = Buffer.alloc(0);
+let idPoolAt = 0;
+
+/** A fresh random 12-byte transaction ID (a copy: never shared with another). */
 export function newTransactionId(): Uint8Array {
-  return stun.createTransaction();
+  if (idPoolAt + 12 > idPool.length) {
+    idPool = randomBytes(ID_POOL_SIZE);
+    idPoolAt = 0;
+  }
+  const id = Buffer.from(idPool.subarray(idPoolAt, idPoolAt + 12));
+  idPool.fill(0, idPoolAt, idPoolAt + 12); // handed out: not kept around
+  idPoolAt += 12;
+  return id;
 }
 
 /**
