@@ -197,6 +197,12 @@ async function timeToConnected(): Promise<SetupResult> {
     `    lateness of a 50 ms setTimeout in the same rounds (median): ${fmt(r.timerLatenessMs, 2)} ms; ` +
       `default minus that lateness: ${fmt(d - r.timerLatenessMs, 2)} ms`,
   );
+  for (const v of r.virtual) {
+    console.log(
+      `    in virtual time (no event loop), ${fmt(v.latency, 1)} ms one way: defaults connect in ${fmt(v.ms, 1)} ms ` +
+        `(Ta + 3 RTT = ${fmt(v.targetMs, 1)} ms -> ${v.ms <= v.targetMs ? 'met' : 'missed'})`,
+    );
+  }
   for (const other of ['werift-ice', 'aioice']) {
     const m = r.medians[other];
     if (m !== undefined && Number.isFinite(m))

@@ -21,9 +21,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { filter, firstValueFrom, take, timeout } from 'rxjs';
+import { filter, firstValueFrom, map, take, timeout } from 'rxjs';
 import * as werift from 'werift-ice';
 import { IceAgent, type IceAgentOptions, serializeCandidate } from '../../lib/index.js';
+import { FastScheduler, VirtualNetwork } from '../../lib/testing/index.js';
 import { median } from './report.js';
 
 /** One measured setup. */
@@ -70,12 +71,18 @@ async function pingPong(a: IceAgent, b: IceAgent, count: number): Promise<number
   return median(rtts);
 }
 
-/** One rx-ice pair: both able to check -> both connected, then the path's RTT. */
-export async function rxIceSetup(options: SetupOptions = {}): Promise<SetupSample> {
-  const a = new IceAgent({ ...options, role: 'controlling', ipFilter: onLoopback });
-  const b = new IceAgent({ ...options, role: 'controlled', ipFilter: onLoopback });
+/**
+ * Wires two agents' signalling in-process (credentials at once, candidates as
+ * they come) and resolves with `now()` when the second side has been given its
+ * first remote candidate and when the later of the two is connected.
+ */
+function wirePair(
+  a: IceAgent,
+  b: IceAgent,
+  now: () => number,
+): { start(): number; connected: Promise<number> } {
   let ready = 0;
-  let startedAt = 0;
+  let startedAt = Number.NaN;
   const wire = (from: IceAgent, to: IceAgent): void => {
     const { ufrag, pwd } = from.getLocalCredentials();
     to.setRemoteCredentials(ufrag, pwd);
@@ -84,7 +91,7 @@ export async function rxIceSetup(options: SetupOptions = {}): Promise<SetupSampl
       to.addRemoteCandidate(serializeCandidate(c));
       if (first) {
         first = false;
-        if (++ready === 2) startedAt = performance.now();
+        if (++ready === 2) startedAt = now();
       }
     });
     from.gatheringState$.pipe(filter((s) => s === 'complete')).subscribe(() => to.endOfCandidates());
@@ -93,20 +100,60 @@ export async function rxIceSetup(options: SetupOptions = {}): Promise<SetupSampl
     firstValueFrom(
       agent.connectionState$.pipe(
         filter((s) => s === 'connected' || s === 'completed' || s === 'failed' || s === 'closed'),
+        map((s) => [s, now()] as const), // the time of the change itself, not of the promise callback
       ),
-    ).then((s) => {
+    ).then(([s, at]) => {
       if (s === 'failed' || s === 'closed') throw new Error(`rx-ice agent ended in state ${s}`);
-      return performance.now();
+      return at;
     });
+  wire(a, b);
+  wire(b, a);
+  const connected = Promise.all([connectedAt(a), connectedAt(b)]).then(([x, y]) => Math.max(x, y));
+  return { start: () => startedAt, connected };
+}
+
+/** One rx-ice pair: both able to check -> both connected, then the path's RTT. */
+export async function rxIceSetup(options: SetupOptions = {}): Promise<SetupSample> {
+  const a = new IceAgent({ ...options, role: 'controlling', ipFilter: onLoopback });
+  const b = new IceAgent({ ...options, role: 'controlled', ipFilter: onLoopback });
   try {
-    wire(a, b);
-    wire(b, a);
-    const both = Promise.all([connectedAt(a), connectedAt(b)]);
+    const pair = wirePair(a, b, () => performance.now());
     a.gatherCandidates();
     b.gatherCandidates();
-    const [ta, tb] = await within(both, 5000, 'rx-ice');
-    const ms = Math.max(ta, tb) - startedAt;
-    return { ms, rttMs: await pingPong(a, b, 16) };
+    const end = await within(pair.connected, 5000, 'rx-ice');
+    return { ms: end - pair.start(), rttMs: await pingPong(a, b, 16) };
+  } finally {
+    a.stop();
+    b.stop();
+  }
+}
+
+/**
+ * The same measurement in virtual time (no event loop, no timer lateness): two
+ * agents on a virtual network `latency` ms apart under a FastScheduler.
+ * Returns virtual ms from both able to check to both connected.
+ */
+export async function virtualSetup(latency: number, options: SetupOptions = {}): Promise<number> {
+  const scheduler = new FastScheduler();
+  const net = new VirtualNetwork({ scheduler, latency });
+  const host = (name: string, address: string) => net.createHost(name, { addresses: [address] });
+  const common = { ...options, scheduler, interfacePollInterval: 0 } as const;
+  const a = new IceAgent({ ...common, role: 'controlling', transport: host('a', '10.0.0.1') });
+  const b = new IceAgent({ ...common, role: 'controlled', transport: host('b', '10.0.0.2') });
+  try {
+    const pair = wirePair(a, b, () => scheduler.now());
+    let end: number | undefined;
+    pair.connected.then((t) => {
+      end = t;
+    });
+    a.gatherCandidates();
+    b.gatherCandidates();
+    for (let i = 0; i < 100 && end === undefined; i++) {
+      scheduler.advanceBy(1);
+      await Promise.resolve(); // the promise callbacks above run between virtual milliseconds
+    }
+    if (end === undefined) throw new Error('virtual pair not connected within 100 virtual ms');
+    return end - pair.start();
   } finally {
     a.stop();
     b.stop();
@@ -233,6 +280,8 @@ export interface SetupResult {
   readonly timerLatenessMs: number;
   /** Ta + 3 RTT with the default Ta (50 ms). */
   readonly defaultTargetMs: number;
+  /** The default setup in virtual time (no event loop): one-way latency, virtual ms, Ta + 3 RTT. */
+  readonly virtual: readonly { readonly latency: number; readonly ms: number; readonly targetMs: number }[];
   readonly failures: readonly string[];
 }
 
@@ -286,6 +335,13 @@ export async function measureSetup(rounds: number): Promise<SetupResult> {
     rttMs,
     timerLatenessMs: median(lateness),
     defaultTargetMs: 50 + 3 * rttMs,
+    virtual: await Promise.all(
+      [0.1, 5].map(async (latency) => ({
+        latency,
+        ms: await virtualSetup(latency),
+        targetMs: 50 + 6 * latency,
+      })),
+    ),
     failures,
   };
 }
