@@ -5,7 +5,7 @@
  * `Uint8Array`, an all-zero transaction ID for a `Uint8Array` ID, and drops
  * over-long error reasons.
  */
-import { createHmac, type KeyObject } from 'node:crypto';
+import { createHmac, type KeyObject, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { crc32 } from 'node:zlib';
 import type { StunAttribute, StunRequest } from 'stun';
@@ -83,9 +83,21 @@ const ATTRIBUTE_TYPES: Record<StunAttributeSpec['kind'], number> = {
 
 const CLASS_BITS: Record<StunClass, number> = { request: 0b00, indication: 0b01, success: 0b10, error: 0b11 };
 
-/** A fresh random 12-byte transaction ID. */
+/** Transaction IDs drawn from the system's CSPRNG per refill: one call per 256 IDs instead of one each. */
+const ID_POOL_SIZE = 12 * 256;
+let idPool = Buffer.alloc(0);
+let idPoolAt = 0;
+
+/** A fresh random 12-byte transaction ID (a copy: never shared with another). */
 export function newTransactionId(): Uint8Array {
-  return stun.createTransaction();
+  if (idPoolAt + 12 > idPool.length) {
+    idPool = randomBytes(ID_POOL_SIZE);
+    idPoolAt = 0;
+  }
+  const id = Buffer.from(idPool.subarray(idPoolAt, idPoolAt + 12));
+  idPool.fill(0, idPoolAt, idPoolAt + 12); // handed out: not kept around
+  idPoolAt += 12;
+  return id;
 }
 
 /**
@@ -128,22 +140,48 @@ export function buildBindingRequest(o: {
   nomination?: number;
 }): BuiltRequest {
   const transactionId = o.transactionId ?? newTransactionId();
-  const attributes: StunAttributeSpec[] = [
-    { kind: 'username', value: o.username },
-    { kind: 'priority', value: o.priority },
-    { kind: o.role === 'controlling' ? 'iceControlling' : 'iceControlled', value: o.tieBreaker },
-  ];
-  if (o.useCandidate === true) attributes.push({ kind: 'useCandidate' });
-  if (o.nomination !== undefined) attributes.push({ kind: 'nomination', value: o.nomination });
-  const bytes = buildStunMessage({
-    method: StunMethod.Binding,
-    cls: 'request',
-    transactionId,
-    attributes,
-    integrity: { key: o.key },
-    fingerprint: true,
-  });
-  return { transactionId, bytes };
+  if (transactionId.length !== 12) throw new InvalidArgumentError('transactionId must be 12 bytes');
+  const username = utf8(o.username, 'username', 512);
+  const priority = integer(o.priority, 'priority', 0, 0xffffffff);
+  if (typeof o.tieBreaker !== 'bigint' || o.tieBreaker < 0n || o.tieBreaker > 0xffffffffffffffffn) {
+    throw new InvalidArgumentError(
+      `${o.role === 'controlling' ? 'iceControlling' : 'iceControlled'} must be a 64-bit unsigned bigint`,
+    );
+  }
+  const nomination =
+    o.nomination === undefined ? undefined : integer(o.nomination, 'nomination', 0, 0xffffffff);
+  // The hot path (every check and consent check): written in place, in the order
+  // stun would encode it (USERNAME, PRIORITY, ICE-CONTROLLING/ICE-CONTROLLED,
+  // USE-CANDIDATE, NOMINATION, MESSAGE-INTEGRITY, FINGERPRINT), zero padding.
+  const padded = (username.length + 3) & ~3;
+  const attributesEnd =
+    20 + 4 + padded + 8 + 12 + (o.useCandidate === true ? 4 : 0) + (nomination === undefined ? 0 : 8);
+  const data = Buffer.allocUnsafe(attributesEnd + 24 + 8);
+  writeHeader(data, BINDING_REQUEST, transactionId);
+  data.writeUInt16BE(A.STUN_ATTR_USERNAME, 20);
+  data.writeUInt16BE(username.length, 22);
+  username.copy(data, 24);
+  data.fill(0, 24 + username.length, 24 + padded);
+  let at = 24 + padded;
+  data.writeUInt32BE(0x00240004, at); // PRIORITY, 4 bytes
+  data.writeUInt32BE(priority, at + 4);
+  data.writeUInt16BE(
+    o.role === 'controlling' ? A.STUN_ATTR_ICE_CONTROLLING : A.STUN_ATTR_ICE_CONTROLLED,
+    at + 8,
+  );
+  data.writeUInt16BE(8, at + 10);
+  data.writeBigUInt64BE(o.tieBreaker, at + 12);
+  at += 20;
+  if (o.useCandidate === true) {
+    data.writeUInt32BE(0x00250000, at); // USE-CANDIDATE, empty
+    at += 4;
+  }
+  if (nomination !== undefined) {
+    data.writeUInt32BE(0xc0010004, at); // NOMINATION, 4 bytes
+    data.writeUInt32BE(nomination, at + 4);
+    at += 8;
+  }
+  return { transactionId, bytes: finishMessage(data, at, o.key) };
 }
 
 /**
@@ -245,6 +283,7 @@ export function buildPlainBindingRequest(
 // --- responses written in place ---
 
 const MAGIC_COOKIE = 0x2112a442;
+const BINDING_REQUEST = 0x0001;
 const BINDING_SUCCESS = 0x0101;
 const BINDING_ERROR = 0x0111;
 /** Header, XOR-MAPPED-ADDRESS (IPv4), MESSAGE-INTEGRITY, FINGERPRINT. */

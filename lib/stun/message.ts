@@ -6,10 +6,17 @@
  * correction says why). Demultiplexing and integrity checks over raw bytes
  * (raw.ts) and builders (build.ts) are re-exported here.
  */
-import { SocketAddress } from 'node:net';
 import type { StunAttribute } from 'stun';
 import stun from 'stun';
-import { asBuffer, attributeOffsets, readUint16, readUint32, scanStun } from './raw.js';
+import {
+  BINDING_REQUEST,
+  BINDING_SUCCESS,
+  decodeCheck,
+  FALLBACK,
+  UNDERSTOOD,
+  xorAddressAt,
+} from './check-decode.js';
+import { asBuffer, attributeOffsets, readUint16, scanStun } from './raw.js';
 import type { StunAddress, StunClass, StunMessageView } from './types.js';
 
 export * from './build.js';
@@ -33,29 +40,6 @@ const ERROR_CODE = 5;
 
 const CLASSES: readonly StunClass[] = ['request', 'indication', 'success', 'error'];
 
-/**
- * Comprehension-required attributes (< 0x8000) this module understands or may
- * safely ignore. MAPPED-ADDRESS is superseded by XOR-MAPPED-ADDRESS, which
- * servers send alongside it.
- */
-const UNDERSTOOD = new Set<number>([
-  A.STUN_ATTR_MAPPED_ADDRESS,
-  A.STUN_ATTR_USERNAME,
-  A.STUN_ATTR_MESSAGE_INTEGRITY,
-  A.STUN_ATTR_ERROR_CODE,
-  A.STUN_ATTR_UNKNOWN_ATTRIBUTES,
-  A.STUN_ATTR_CHANNEL_NUMBER,
-  A.STUN_ATTR_LIFETIME,
-  A.STUN_ATTR_XOR_PEER_ADDRESS,
-  A.STUN_ATTR_DATA,
-  A.STUN_ATTR_REALM,
-  A.STUN_ATTR_NONCE,
-  A.STUN_ATTR_XOR_RELAYED_ADDRESS,
-  A.STUN_ATTR_XOR_MAPPED_ADDRESS,
-  A.STUN_ATTR_PRIORITY,
-  A.STUN_ATTR_USE_CANDIDATE,
-]);
-
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Thrown by the attribute readers; never escapes {@link decodeStun}. */
@@ -76,10 +60,22 @@ const MALFORMED = new Error('malformed STUN attribute');
 export function decodeStun(data: Uint8Array): StunMessageView | undefined {
   const scan = scanStun(data);
   if (scan === undefined) return undefined;
-  if (scan.type === BINDING_REQUEST) {
-    const check = decodeCheck(data);
+  if (scan.type === BINDING_REQUEST || scan.type === BINDING_SUCCESS) {
+    const check = decodeCheck(data, scan.type);
     if (check !== FALLBACK) return check;
   }
+  return decodeWithStun(data);
+}
+
+/**
+ * The general path of {@link decodeStun}: the message decoded by `stun`, then
+ * read into the view with the same rules. Exported for the property test that
+ * holds the hand decoder of checks to it (spec/stun-decoders.spec.ts); use
+ * {@link decodeStun}.
+ * @internal
+ */
+export function decodeWithStun(data: Uint8Array): StunMessageView | undefined {
+  if (scanStun(data) === undefined) return undefined;
   const offsets = attributeOffsets(data);
   if (offsets === undefined) return undefined;
   try {
@@ -114,100 +110,6 @@ export function decodeStun(data: Uint8Array): StunMessageView | undefined {
     return undefined;
   }
 }
-
-const BINDING_REQUEST = 0x0001;
-
-/** Returned by {@link decodeCheck} for a request with attributes it leaves to stun. */
-const FALLBACK = Symbol('fallback');
-
-/**
- * Decodes a Binding request that passed {@link scanStun} (so every TLV fits) without `stun`,
- * when it carries only what a connectivity check carries (USERNAME, PRIORITY,
- * USE-CANDIDATE, NOMINATION, ICE-CONTROLLING/ICE-CONTROLLED, MESSAGE-INTEGRITY,
- * FINGERPRINT, unknown or comprehension-optional attributes): the same view,
- * with the same rules, as the general path. {@link FALLBACK} when another
- * understood attribute comes before MESSAGE-INTEGRITY; undefined when one of
- * these is malformed.
- */
-function decodeCheck(data: Uint8Array): StunMessageView | undefined | typeof FALLBACK {
-  const view: Writable<StunMessageView> = {
-    cls: 'request',
-    method: 1,
-    transactionId: Uint8Array.prototype.slice.call(data, 8, 20),
-    raw: data,
-    useCandidate: false,
-    hasIntegrity: false,
-    hasFingerprint: false,
-    unknownComprehensionRequired: [],
-  };
-  let unknown: number[] | undefined;
-  let seen = 0; // bits of the check attributes met so far: only the first of each counts
-  for (let offset = 20; offset < data.length; ) {
-    const type = readUint16(data, offset);
-    const length = readUint16(data, offset + 2);
-    const value = offset + 4;
-    offset = value + ((length + 3) & ~3);
-    if (view.hasFingerprint) break; // nothing counts after FINGERPRINT
-    if (view.hasIntegrity && type !== A.STUN_ATTR_FINGERPRINT) continue; // RFC 8489 §14.5
-    const bit = CHECK_ATTRIBUTES.get(type);
-    if (bit === undefined) {
-      if (type >= 0x8000) continue; // comprehension-optional: ignored
-      if (UNDERSTOOD.has(type)) return FALLBACK;
-      unknown ??= [];
-      if (!unknown.includes(type)) unknown.push(type);
-      continue;
-    }
-    if ((seen & bit) !== 0) continue;
-    seen |= bit;
-    switch (type) {
-      case A.STUN_ATTR_USERNAME:
-        view.username = asBuffer(data).toString('utf8', value, value + length);
-        break;
-      case A.STUN_ATTR_PRIORITY:
-        if (length !== 4) return undefined;
-        view.priority = readUint32(data, value);
-        break;
-      case A.STUN_ATTR_USE_CANDIDATE:
-        if (length !== 0) return undefined;
-        view.useCandidate = true;
-        break;
-      case A.STUN_ATTR_NOMINATION:
-        if (length !== 4) return undefined;
-        view.nomination = readUint32(data, value);
-        break;
-      case A.STUN_ATTR_ICE_CONTROLLING:
-      case A.STUN_ATTR_ICE_CONTROLLED: {
-        if (length !== 8) return undefined;
-        const tieBreaker = (BigInt(readUint32(data, value)) << 32n) | BigInt(readUint32(data, value + 4));
-        if (type === A.STUN_ATTR_ICE_CONTROLLING) view.iceControlling = tieBreaker;
-        else view.iceControlled = tieBreaker;
-        break;
-      }
-      case A.STUN_ATTR_MESSAGE_INTEGRITY:
-        if (length !== 20) return undefined;
-        view.hasIntegrity = true;
-        break;
-      case A.STUN_ATTR_FINGERPRINT:
-        if (length !== 4) return undefined;
-        view.hasFingerprint = true;
-        break;
-    }
-  }
-  if (unknown !== undefined) view.unknownComprehensionRequired = unknown;
-  return view;
-}
-
-/** The attributes of a connectivity check {@link decodeCheck} reads, each with a bit of its own. */
-const CHECK_ATTRIBUTES = new Map<number, number>([
-  [A.STUN_ATTR_USERNAME, 1],
-  [A.STUN_ATTR_PRIORITY, 2],
-  [A.STUN_ATTR_USE_CANDIDATE, 4],
-  [A.STUN_ATTR_ICE_CONTROLLING, 8],
-  [A.STUN_ATTR_ICE_CONTROLLED, 16],
-  [A.STUN_ATTR_MESSAGE_INTEGRITY, 32],
-  [A.STUN_ATTR_FINGERPRINT, 64],
-  [A.STUN_ATTR_NOMINATION, 128],
-]);
 
 /** Copies one attribute into the view, correcting stun's decoding where needed. */
 function readAttribute(
@@ -295,13 +197,11 @@ function tieBreaker(attribute: StunAttribute, length: number): bigint {
 }
 
 /**
- * Decodes an XOR-*-ADDRESS from its raw value (RFC 8489 §14.2): family 1 with
- * 4 address bytes XORed with the magic cookie, or family 2 with 16 bytes XORed
- * with the cookie and the transaction ID; anything else is malformed. stun
- * parses the attribute before it has read the transaction ID, so its IPv6
- * addresses come out XORed with zeros (pinned in spec/stun.spec.ts); its
- * port and IPv4 are right but read here too. IPv6 is given in Node's own
- * (RFC 5952) text form, the one in `rinfo`.
+ * Decodes an XOR-*-ADDRESS from its raw value ({@link xorAddressAt}); anything
+ * but IPv4 or IPv6 of the right length is malformed. stun parses the attribute
+ * before it has read the transaction ID, so its IPv6 addresses come out XORed
+ * with zeros (pinned in spec/stun.spec.ts); its port and IPv4 are right but
+ * read from the bytes too.
  */
 function xorAddress(
   attribute: StunAttribute,
@@ -310,19 +210,9 @@ function xorAddress(
   length: number,
 ): StunAddress {
   if (attribute.valueType !== XOR_ADDRESS) throw MALFORMED;
-  const family = data[valueOffset + 1];
-  const port = readUint16(data, valueOffset + 2) ^ 0x2112;
-  // The XOR mask: magic cookie (bytes 4–7 of the header), then the transaction ID (bytes 8–19).
-  const unmask = (i: number): number => (data[valueOffset + 4 + i] as number) ^ (data[4 + i] as number);
-  if (family === 1 && length === 8) {
-    return { address: [0, 1, 2, 3].map(unmask).join('.'), port };
-  }
-  if (family === 2 && length === 20) {
-    const groups: string[] = [];
-    for (let i = 0; i < 16; i += 2) groups.push(((unmask(i) << 8) | unmask(i + 1)).toString(16));
-    return { address: new SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address, port };
-  }
-  throw MALFORMED;
+  const address = xorAddressAt(data, valueOffset, length);
+  if (address === undefined) throw MALFORMED;
+  return address;
 }
 
 /**

@@ -1,49 +1,54 @@
 /**
  * rx-ice benchmark report (not a test: no thresholds, always informational).
  *
- *   npm run bench          (tsx spec/bench/run.ts)
+ *   npm run bench          (tsx --expose-gc spec/bench/run.ts)
  *
  * 1. Throughput: 1200-byte datagrams over the selected host pair of two
  *    connected agents on 127.0.0.1 vs two raw `node:dgram` sockets, same send
  *    pattern (see throughput.ts), rounds interleaved ABBA, medians and ratio.
- * 2. Time to connected: fresh agent pairs on 127.0.0.1 with immediate
- *    in-process signaling, default `ta` vs `ta: 5`, interleaved.
- * 3. Heap per idle connected agent pair.
+ * 2. Time to connected (setup.ts): rx-ice with defaults and with `ta: 5`,
+ *    werift-ice and aioice, interleaved, on 127.0.0.1; the clock runs from
+ *    both sides able to check to both connected. Default vs Ta + 3 RTT.
+ * 3. Memory (memory.ts): heap per idle connected pair (real UDP), and heap
+ *    left after N virtual pairs were created, connected and stopped.
  * 4. Checks: CPU per answered Binding request, rx-ice vs werift-ice
  *    (in-process and over loopback UDP, see checks.ts), and per rejected
  *    message (64 KiB of 16k attributes; wrong MESSAGE-INTEGRITY).
- * 5. Trace: CPU per answered check and per received datagram with nobody
+ * 5. Virtual scale (virtual-scale.ts): N concurrent pairs on the virtual
+ *    network under one FastScheduler, wall and CPU time until all connected.
+ *
+ * 6. Trace: CPU per answered check and per received datagram with nobody
  *    subscribed to `trace$` vs one subscriber, rounds interleaved, and the
  *    ratio (see trace.ts).
  *
- * Ends with one JSON line (`BENCH_JSON {...}`) and a markdown table of the
- * headline figures.
- *
- * 5. Mux: CPU per datagram routed through a UdpMux vs the direct-socket path
+ * 7. Mux: CPU per datagram routed through a UdpMux vs the direct-socket path
  *    (same run, interleaved), then BENCH_MUX_SESSIONS (1000) sessions on one
  *    port started in batches of BENCH_MUX_BATCH (100): time until all
  *    connected, heap per session (see mux.ts).
  *
- * 6. Optional, with BENCH_VIRTUAL=1000,3000,10000 (sizes): N concurrent agent
- *    pairs on the virtual network under a FastScheduler, wall time until all
- *    connected (see virtual-scale.ts).
+ * Ends with one JSON line (`BENCH_JSON {...}`) and a markdown table of the
+ * headline figures, both also written to BENCH_OUT (default `bench-results/`,
+ * gitignored) as bench.json and bench.md.
  *
  * Traffic goes to 127.0.0.1 only. Env overrides: BENCH_N (datagrams per
- * throughput run, default 200000), BENCH_ROUNDS (5), BENCH_PAIRS (30),
- * BENCH_IDLE_PAIRS (20), BENCH_CHECK_ROUNDS (5), BENCH_CHECKS (20000 injected per
- * round and side), BENCH_UDP_CHECKS (5000 over UDP per round and side), BENCH_TRACE_ITEMS
- * (20000 checks and datagrams per round and side), BENCH_ONLY
- * (comma-separated sections: throughput,setup,memory,checks,trace,mux), BENCH_MUX_N
- * (datagrams per mux CPU run, default 50000).
+ * throughput run, default 200000), BENCH_ROUNDS (5), BENCH_PAIRS (setup rounds,
+ * 30), BENCH_IDLE_PAIRS (20), BENCH_STOP_PAIRS (1000), BENCH_CHECK_ROUNDS (5),
+ * BENCH_CHECKS (20000 injected per round and side), BENCH_UDP_CHECKS (5000 over
+ * UDP per round and side), BENCH_VIRTUAL (sizes, default 1000,3000,10000),
+ * BENCH_TRACE_ITEMS (20000 checks and datagrams per round and side), BENCH_MUX_N
+ * (datagrams per mux CPU run, default 50000), BENCH_ONLY (comma-separated
+ * sections: throughput,setup,memory,checks,virtual,trace,mux),
+ * BENCH_OUT (folder for bench.json and bench.md; `-` writes nothing).
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { type AgentPair, connectPair, type PairOptions } from './agents.js';
+import { type AgentPair, connectPair } from './agents.js';
 import { type ChecksResult, checksSection } from './checks.js';
+import { headlineTable, machineLine, writeResults } from './headline.js';
+import { afterStop, getGc, type IdleResult, idlePairs, type StopResult } from './memory.js';
 import { type MuxResult, muxSection } from './mux.js';
-import { fmt, markdownTable, max, median, min, percentile, table } from './report.js';
+import { fmt, markdownTable, max, median, min, table } from './report.js';
+import { measureSetup, type SetupResult } from './setup.js';
 import { iceLink, type Link, type PumpOptions, type PumpResult, pump, rawLink } from './throughput.js';
 import { type TraceFigures, traceSection } from './trace.js';
 import { virtualScale } from './virtual-scale.js';
@@ -78,7 +83,8 @@ const PUMP: Omit<PumpOptions, 'total'> = {
   quietMs: 200,
 };
 
-const VIRTUAL = (process.env.BENCH_VIRTUAL ?? '')
+const STOP_PAIRS = envInt('BENCH_STOP_PAIRS', 1000);
+const VIRTUAL = (process.env.BENCH_VIRTUAL ?? '1000,3000,10000')
   .split(',')
   .filter((s) => s.trim() !== '')
   .map((s) => {
@@ -88,7 +94,11 @@ const VIRTUAL = (process.env.BENCH_VIRTUAL ?? '')
   });
 
 // A wedged agent must not hang the report forever (the virtual scale section gets 60 s per 1,000 pairs more).
-const only = new Set((process.env.BENCH_ONLY ?? 'throughput,setup,memory,checks,trace,mux').split(','));
+const only = new Set(
+  (process.env.BENCH_ONLY ?? 'throughput,setup,memory,checks,virtual,trace,mux')
+    .split(',')
+    .map((x) => x.trim()),
+);
 // The mux section gets 60 s per 100 sessions more (it is patient with a loaded machine).
 const watchdogMs =
   290_000 + VIRTUAL.reduce((sum, n) => sum + 60 * n, 0) + (only.has('mux') ? 600 * MUX_SESSIONS : 0);
@@ -185,118 +195,88 @@ async function throughput(): Promise<{ ratio: number } | undefined> {
 
 // ---- 2. time to connected ------------------------------------------------------------
 
-async function timeToConnected(): Promise<Record<string, number>> {
-  const variants: readonly { name: string; options: PairOptions }[] = [
-    { name: 'default (ta 50)', options: {} },
-    { name: 'ta: 5', options: { ta: 5 } },
-  ];
+async function timeToConnected(): Promise<SetupResult> {
   console.log(
-    `[2] time to connected: ${PAIRS} fresh agent pairs per variant on 127.0.0.1 (real UDP, immediate ` +
-      'in-process signaling), variants interleaved; from before both constructors to both connected/completed',
+    `[2] time to connected: ${PAIRS} rounds, 127.0.0.1 (real UDP), sides interleaved; clock from both sides ` +
+      'having the remote credentials and a first remote candidate to both connected (see setup.ts)',
   );
-  const samples = variants.map(() => [] as number[]);
-  const failures = variants.map(() => [] as string[]);
-  for (let i = 0; i < PAIRS; i++) {
-    for (let k = 0; k < variants.length; k++) {
-      const v = i % 2 === 0 ? k : variants.length - 1 - k;
-      try {
-        const pair = await connectPair(variants[v]?.options);
-        samples[v]?.push(pair.connectMs);
-        pair.stop();
-      } catch (err) {
-        failures[v]?.push((err as Error).message);
-      }
-    }
-  }
+  const r = await measureSetup(PAIRS);
   console.log(
     table(
-      ['variant', 'ok', 'median ms', 'p90 ms', 'min ms', 'max ms'],
-      variants.map((v, k) => {
-        const s = samples[k] ?? [];
-        return [
-          v.name,
-          `${s.length}/${PAIRS}`,
-          fmt(median(s), 1),
-          fmt(percentile(s, 90), 1),
-          fmt(min(s), 1),
-          fmt(max(s), 1),
-        ];
-      }),
+      ['side', 'ok', 'median ms'],
+      Object.keys(r.medians).map((name) => [
+        name,
+        `${r.ok[name]}/${PAIRS}`,
+        fmt(r.medians[name] as number, 2),
+      ]),
     ),
   );
-  const m = samples.map((s) => median(s));
-  if (m.length === 2)
-    console.log(`    ta: 5 / default median: ${fmt((m[1] as number) / (m[0] as number), 2)}x`);
-  for (const [k, f] of failures.entries()) {
-    if (f.length > 0)
-      console.log(`    ${variants[k]?.name}: ${f.length} failed (${[...new Set(f)].join('; ')})`);
-  }
-  console.log('');
-  return Object.fromEntries(variants.map((v, k) => [v.name, m[k] as number]));
-}
-
-// ---- 3. memory per idle pair ------------------------------------------------------------
-
-function getGc(): (() => void) | undefined {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? (gc as () => void) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function settle(gc: () => void): Promise<number> {
-  for (let i = 0; i < 3; i++) {
-    await new Promise((r) => setImmediate(r));
-    gc();
-  }
-  return process.memoryUsage().heapUsed;
-}
-
-async function memory(): Promise<number | undefined> {
+  const d = r.medians['rx-ice default'] as number;
+  const f = r.medians['rx-ice ta: 5'] as number;
   console.log(
-    `[3] memory: ${IDLE_PAIRS} idle connected agent pairs (ta: 5) held at once, measured after forced GC; ` +
-      'native socket memory not included',
+    `    RTT over the selected pair (median): ${fmt(r.rttMs, 3)} ms; default target Ta + 3 RTT = ` +
+      `${fmt(r.defaultTargetMs, 2)} ms -> ${d <= r.defaultTargetMs ? 'met' : `missed by ${fmt(d - r.defaultTargetMs, 2)} ms`}`,
+  );
+  console.log(
+    `    lateness of a 50 ms setTimeout in the same rounds (median): ${fmt(r.timerLatenessMs, 2)} ms; ` +
+      `default minus that lateness: ${fmt(d - r.timerLatenessMs, 2)} ms`,
+  );
+  for (const v of r.virtual) {
+    console.log(
+      `    in virtual time (no event loop), ${fmt(v.latency, 1)} ms one way: defaults connect in ${fmt(v.ms, 1)} ms ` +
+        `(Ta + 3 RTT = ${fmt(v.targetMs, 1)} ms -> ${v.ms <= v.targetMs ? 'met' : 'missed'})`,
+    );
+  }
+  for (const other of ['werift-ice', 'aioice']) {
+    const m = r.medians[other];
+    if (m !== undefined && Number.isFinite(m))
+      console.log(`    ta: 5 / ${other}: ${fmt(f / m, 2)}x (${f < m ? 'faster' : 'not faster'})`);
+  }
+  for (const failure of [...new Set(r.failures)]) console.log(`    not measured: ${failure}`);
+  console.log('');
+  return r;
+}
+
+// ---- 3. memory ----------------------------------------------------------------------------
+
+interface MemoryResult {
+  readonly idle?: IdleResult;
+  readonly stop?: StopResult;
+}
+
+async function memory(): Promise<MemoryResult> {
+  console.log(
+    `[3] memory: ${IDLE_PAIRS} idle connected pairs on 127.0.0.1 (ta: 5) held at once; ${fmt(STOP_PAIRS)} pairs on ` +
+      'the virtual network created, connected, stopped; heapUsed after forced GC (native socket memory not included)',
   );
   const gc = getGc();
   if (!gc) {
     console.log('    skipped: could not obtain gc()\n');
-    return undefined;
+    return {};
   }
-  // Warm up module-level state (one pair) so it does not count against the first pair.
-  (await connectPair({ ta: 5 })).stop();
-  const base = await settle(gc);
-  const pairs: AgentPair[] = [];
-  for (let i = 0; i < IDLE_PAIRS; i++) {
-    try {
-      pairs.push(await connectPair({ ta: 5 }));
-    } catch {
-      // counted below through pairs.length
-    }
-  }
-  await new Promise((r) => setTimeout(r, 500)); // let nomination/completion finish: idle state
-  const held = await settle(gc);
-  const connectedPairs = pairs.length;
-  const n = Math.max(connectedPairs, 1);
-  for (const p of pairs) p.stop();
-  pairs.length = 0; // drop our references too: what stays is what stop() leaves behind
-  await new Promise((r) => setTimeout(r, 50));
-  const released = await settle(gc);
+  const idle = await idlePairs(gc, IDLE_PAIRS);
+  const stop = await afterStop(gc, STOP_PAIRS);
   const kb = (bytes: number): string => fmt(bytes / 1024, 1);
   console.log(
     table(
-      ['measure', 'per pair KiB', 'total KiB'],
+      ['measure', 'KiB'],
       [
-        ['heapUsed, held', kb((held - base) / n), kb(held - base)],
-        ['heapUsed, after stop()', kb((released - base) / n), kb(released - base)],
+        [`heapUsed per idle pair, held (${idle.connected}/${idle.pairs} connected)`, kb(idle.heldPerPair)],
+        [`heapUsed above baseline after those ${idle.pairs} stopped`, kb(idle.afterStop)],
+        [
+          `heapUsed per virtual pair, held (${fmt(stop.connected)}/${fmt(stop.pairs)} connected)`,
+          kb(stop.heldPerPair),
+        ],
+        [`heapUsed above baseline after those ${fmt(stop.pairs)} stopped`, kb(stop.afterStop)],
       ],
     ),
   );
-  if (connectedPairs < IDLE_PAIRS) console.log(`    only ${connectedPairs}/${IDLE_PAIRS} pairs connected`);
+  console.log(
+    `    after stop: ${fmt((100 * stop.afterStop) / (stop.heldPerPair * Math.max(stop.connected, 1)), 2)} % ` +
+      'of what the connected pairs held stays (baseline taken after a warm-up run of the same size)',
+  );
   console.log('');
-  return (held - base) / n / 1024;
+  return { idle, stop };
 }
 
 // ---- 4. answering checks ---------------------------------------------------------------
@@ -360,11 +340,11 @@ async function checks(): Promise<ChecksResult> {
   return r;
 }
 
-// ---- 5. trace ------------------------------------------------------------------------------
+// ---- 6. trace ------------------------------------------------------------------------------
 
 async function trace(): Promise<(TraceFigures & { checksRatio: number; dataRatio: number }) | undefined> {
   console.log(
-    `[5] trace$: ${fmt(TRACE_ITEMS)} checks and ${fmt(TRACE_ITEMS)} 1200-byte datagrams injected per round, ` +
+    `[6] trace$: ${fmt(TRACE_ITEMS)} checks and ${fmt(TRACE_ITEMS)} 1200-byte datagrams injected per round, ` +
       `${CHECK_ROUNDS} rounds, no subscriber vs one subscriber interleaved (ABBA), CPU per item`,
   );
   const f = await traceSection({ rounds: CHECK_ROUNDS, items: TRACE_ITEMS, median });
@@ -384,11 +364,11 @@ async function trace(): Promise<(TraceFigures & { checksRatio: number; dataRatio
   return { ...f, checksRatio, dataRatio };
 }
 
-// ---- 6. mux ----------------------------------------------------------------------------
+// ---- 7. mux ----------------------------------------------------------------------------
 
 async function mux(): Promise<MuxResult> {
   console.log(
-    `[6] mux: CPU per datagram (${DATAGRAM} bytes, ${fmt(MUX_N)} per run) plain agent -> agent on a UdpMux ` +
+    `[7] mux: CPU per datagram (${DATAGRAM} bytes, ${fmt(MUX_N)} per run) plain agent -> agent on a UdpMux ` +
       `holding ${fmt(MUX_SESSIONS)} ufrags, vs plain agent -> plain agent, ${ROUNDS} rounds interleaved (ABBA); ` +
       `then ${fmt(MUX_SESSIONS)} sessions on one port (batches of ${MUX_BATCH}) to as many plain agents`,
   );
@@ -424,93 +404,76 @@ async function mux(): Promise<MuxResult> {
 // ---- main ------------------------------------------------------------------------------
 
 const tp = only.has('throughput') ? await throughput() : undefined;
-const setup = only.has('setup') ? await timeToConnected() : {};
-const heapKiB = only.has('memory') ? await memory() : undefined;
+const setup = only.has('setup') ? await timeToConnected() : undefined;
+const mem = only.has('memory') ? await memory() : undefined;
 let checkResult: ChecksResult | undefined;
 try {
   if (only.has('checks')) checkResult = await checks();
 } catch (err) {
   console.log(`[4] checks failed: ${(err as Error).message}\n`);
 }
+const scale = only.has('virtual') && VIRTUAL.length > 0 ? virtualScale(VIRTUAL) : undefined;
 let traceResult: Awaited<ReturnType<typeof trace>>;
 try {
   if (only.has('trace')) traceResult = await trace();
 } catch (err) {
-  console.log(`[5] trace failed: ${(err as Error).message}\n`);
+  console.log(`[6] trace failed: ${(err as Error).message}\n`);
 }
 
 let muxResult: MuxResult | undefined;
 try {
   if (only.has('mux')) muxResult = await mux();
 } catch (err) {
-  console.log(`[6] mux failed: ${(err as Error).message}\n`);
+  console.log(`[7] mux failed: ${(err as Error).message}\n`);
 }
 
-const summary = {
+const machine = {
   node: process.version,
   cpu: `${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}`,
+  load: loadavg(),
+};
+const summary = {
+  ...machine,
+  date: new Date().toISOString(),
   throughputRatio: tp?.ratio,
-  connectMedianMs: setup,
-  heapPerIdlePairKiB: heapKiB,
+  setup,
+  memory: mem,
   checks: checkResult,
+  virtualScale: scale,
   trace: traceResult,
   mux: muxResult,
 };
 console.log(`BENCH_JSON ${JSON.stringify(summary)}`);
 console.log('');
-const rxc = checkResult?.sides['rx-ice'];
-const wrc = checkResult?.sides['werift-ice'];
 const cell = (v: number | undefined, digits = 1): string => (v === undefined ? 'n/a' : fmt(v, digits));
-console.log(
-  markdownTable(
-    ['figure', 'rx-ice', 'werift-ice', 'ratio'],
+const markdown = `${headlineTable({
+  throughputRatio: tp?.ratio,
+  setup,
+  memory: mem,
+  checks: checkResult,
+  scale,
+})}
+
+${markdownTable(
+  ['figure', 'value'],
+  [
+    ['trace$ subscribed/not, CPU per answered check', cell(traceResult?.checksRatio, 3)],
+    ['trace$ subscribed/not, CPU per received datagram', cell(traceResult?.dataRatio, 3)],
+    ['CPU per datagram, UdpMux vs direct socket', cell(muxResult?.cpuRatio, 3)],
     [
-      [
-        'CPU per answered check, in-process (us)',
-        cell(rxc?.answeredInProcess),
-        cell(wrc?.answeredInProcess),
-        cell(checkResult?.ratios.answeredInProcess, 2),
-      ],
-      [
-        'CPU per answered check, loopback UDP (us)',
-        cell(rxc?.answeredUdp),
-        cell(wrc?.answeredUdp),
-        cell(checkResult?.ratios.answeredUdp, 2),
-      ],
-      [
-        'CPU per 64 KiB/16k-attribute message (us)',
-        cell(rxc?.oversized),
-        cell(wrc?.oversized),
-        cell(checkResult?.ratios.oversized, 2),
-      ],
-      [
-        'CPU per check with wrong integrity (us)',
-        cell(rxc?.forged),
-        cell(wrc?.forged),
-        cell(checkResult?.ratios.forged, 2),
-      ],
-      ['time to connected, default (ms)', cell(setup['default (ta 50)']), '', ''],
-      ['time to connected, ta: 5 (ms)', cell(setup['ta: 5']), '', ''],
-      ['throughput vs raw dgram', cell(tp?.ratio, 3), '', ''],
-      ['heap per idle connected pair (KiB)', cell(heapKiB), '', ''],
-      ['trace$ subscribed/not, CPU per answered check', cell(traceResult?.checksRatio, 3), '', ''],
-      ['trace$ subscribed/not, CPU per received datagram', cell(traceResult?.dataRatio, 3), '', ''],
-      ['CPU per datagram, UdpMux vs direct socket', cell(muxResult?.cpuRatio, 3), '', ''],
-      [
-        `${muxResult?.sessions ?? MUX_SESSIONS} sessions on one UdpMux port: all connected (s)`,
-        cell(muxResult?.connectMs === undefined ? undefined : muxResult.connectMs / 1000),
-        '',
-        '',
-      ],
-      ['heap per UdpMux session (KiB)', cell(muxResult?.heapPerSessionKiB), '', ''],
+      `${muxResult?.sessions ?? MUX_SESSIONS} sessions on one UdpMux port: all connected (s)`,
+      cell(muxResult?.connectMs === undefined ? undefined : muxResult.connectMs / 1000),
     ],
-  ),
-);
+    ['heap per UdpMux session (KiB)', cell(muxResult?.heapPerSessionKiB)],
+  ],
+)}`;
+console.log(markdown);
 console.log('');
-if (VIRTUAL.length > 0) virtualScale(VIRTUAL);
+const written = writeResults(summary, `${markdown}\n\n${machineLine(machine)}\n`);
+if (written) console.log(`written: ${written.json}, ${written.markdown}`);
 console.log(
   `summary: throughput rx-ice/raw ${tp ? `${fmt(tp.ratio, 3)}x (${tp.ratio >= TARGET_RATIO ? 'target met' : 'below target'})` : 'n/a'}; ` +
-    `checks rx-ice/werift-ice ${cell(checkResult?.ratios.answeredInProcess, 3)}x in-process; ` +
+    `checks rx-ice/werift-ice ${checkResult?.ratios.answeredInProcess === undefined ? 'n/a' : fmt(checkResult.ratios.answeredInProcess, 3)}x in-process; ` +
     `total bench time ${fmt((performance.now() - benchStarted) / 1000, 1)} s`,
 );
 if (!tp && only.has('throughput')) process.exitCode = 1;

@@ -19,6 +19,8 @@ export interface ScaleResult {
   readonly connected: number;
   /** Wall ms from the first agent created to the last pair connected. */
   readonly wallMs: number;
+  /** CPU ms (user + system) over the same interval. */
+  readonly cpuMs: number;
   /** Virtual ms until the last pair connected. */
   readonly virtualMs: number;
   readonly actions: number;
@@ -33,6 +35,7 @@ function address(i: number): string {
 /** Runs `pairs` concurrent sessions to `connected` (gives up at 60 virtual s). */
 export function runScale(pairs: number): ScaleResult {
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const scheduler = new FastScheduler();
   const net = new VirtualNetwork({ scheduler, latency: 10 });
   const agents: IceAgent[] = [];
@@ -61,10 +64,12 @@ export function runScale(pairs: number): ScaleResult {
     agents.push(a, b);
   }
   scheduler.runUntil(() => connected === pairs, 60_000);
+  const cpu = process.cpuUsage(cpuBefore);
   const result: ScaleResult = {
     pairs,
     connected,
     wallMs: performance.now() - started,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     virtualMs: scheduler.now(),
     actions: scheduler.executed,
     peakQueue: scheduler.peakSize,
@@ -77,7 +82,7 @@ export function runScale(pairs: number): ScaleResult {
 /** Runs each size in turn and prints one table row per size. */
 export function virtualScale(sizes: readonly number[]): ScaleResult[] {
   console.log(
-    `[4] virtual scale: N concurrent agent pairs, one virtual network, one FastScheduler, 10 ms links; ` +
+    `[5] virtual scale: N concurrent agent pairs, one virtual network, one FastScheduler, 10 ms links; ` +
       'wall time until all connected (target: 10,000 < 30 s, linear)',
   );
   const results = sizes.map(runScale);
@@ -85,6 +90,7 @@ export function virtualScale(sizes: readonly number[]): ScaleResult[] {
     fmt(r.pairs),
     `${fmt(r.connected)}`,
     `${fmt(r.wallMs / 1000, 2)} s`,
+    `${fmt(r.cpuMs / 1000, 2)} s`,
     `${fmt((r.wallMs / r.pairs) * 1000, 0)} µs`,
     `${fmt(r.virtualMs)} ms`,
     fmt(r.actions),
@@ -92,8 +98,20 @@ export function virtualScale(sizes: readonly number[]): ScaleResult[] {
     `${fmt(r.heapMB, 0)} MB`,
   ]);
   console.log(
-    table(['pairs', 'connected', 'wall', 'wall/pair', 'virtual', 'actions', 'peak queue', 'heap'], rows),
+    table(
+      ['pairs', 'connected', 'wall', 'CPU', 'wall/pair', 'virtual', 'actions', 'peak queue', 'heap'],
+      rows,
+    ),
   );
+  const first = results[0];
+  const last = results[results.length - 1];
+  if (first && last && last.pairs > first.pairs) {
+    const exponent = (a: number, b: number): number => Math.log(b / a) / Math.log(last.pairs / first.pairs);
+    console.log(
+      `    growth from ${fmt(first.pairs)} to ${fmt(last.pairs)} pairs: CPU ~ N^${fmt(exponent(first.cpuMs, last.cpuMs), 2)}, ` +
+        `wall ~ N^${fmt(exponent(first.wallMs, last.wallMs), 2)} (1.00 = linear)`,
+    );
+  }
   console.log('');
   return results;
 }

@@ -1,0 +1,133 @@
+/**
+ * Benchmark helper: the headline table (markdown, for README's
+ * "Performance" section) and the files the report is written to.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ChecksResult } from './checks.js';
+import type { IdleResult, StopResult } from './memory.js';
+import { fmt, markdownTable } from './report.js';
+import type { SetupResult } from './setup.js';
+import type { ScaleResult } from './virtual-scale.js';
+
+/** Everything the headline table shows (any part may be missing when its section did not run). */
+export interface Headline {
+  readonly throughputRatio?: number;
+  readonly setup?: SetupResult;
+  readonly memory?: { readonly idle?: IdleResult; readonly stop?: StopResult };
+  readonly checks?: ChecksResult;
+  readonly scale?: readonly ScaleResult[];
+}
+
+const cell = (v: number | undefined, digits = 1): string =>
+  v === undefined || !Number.isFinite(v) ? 'n/a' : fmt(v, digits);
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined ? 'n/a' : cell(a / b, 2);
+
+/** The markdown table of the headline figures: figure, rx-ice, werift-ice, aioice, ratio. */
+export function headlineTable(h: Headline): string {
+  const rxc = h.checks?.sides['rx-ice'];
+  const wrc = h.checks?.sides['werift-ice'];
+  const s = h.setup?.medians ?? {};
+  const fast = s['rx-ice ta: 5'];
+  const rows: string[][] = [
+    [
+      'CPU per answered check, in-process (µs)',
+      cell(rxc?.answeredInProcess),
+      cell(wrc?.answeredInProcess),
+      '',
+      cell(h.checks?.ratios.answeredInProcess, 2),
+    ],
+    [
+      'CPU per answered check, loopback UDP (µs)',
+      cell(rxc?.answeredUdp),
+      cell(wrc?.answeredUdp),
+      '',
+      cell(h.checks?.ratios.answeredUdp, 2),
+    ],
+    [
+      'CPU per 64 KiB/16k-attribute message (µs)',
+      cell(rxc?.oversized),
+      cell(wrc?.oversized),
+      '',
+      cell(h.checks?.ratios.oversized, 2),
+    ],
+    [
+      'CPU per check with wrong integrity (µs)',
+      cell(rxc?.forged),
+      cell(wrc?.forged),
+      '',
+      cell(h.checks?.ratios.forged, 2),
+    ],
+    [
+      'time to connected, defaults (ms; target Ta + 3 RTT)',
+      `${cell(s['rx-ice default'], 2)} (target ${cell(h.setup?.defaultTargetMs, 2)})`,
+      '',
+      '',
+      ratio(s['rx-ice default'], h.setup?.defaultTargetMs),
+    ],
+    [
+      'time to connected, ta: 5 vs werift-ice defaults (ms)',
+      cell(fast, 2),
+      cell(s['werift-ice'], 2),
+      '',
+      ratio(fast, s['werift-ice']),
+    ],
+    [
+      'time to connected, ta: 5 vs aioice defaults (ms)',
+      cell(fast, 2),
+      '',
+      cell(s.aioice, 2),
+      ratio(fast, s.aioice),
+    ],
+    ['throughput vs raw dgram (ratio)', cell(h.throughputRatio, 3), '', '', ''],
+    ['heap per idle connected pair (KiB)', cell(kib(h.memory?.idle?.heldPerPair)), '', '', ''],
+  ];
+  const stop = h.memory?.stop;
+  if (stop) {
+    rows.push([
+      `heap left after ${fmt(stop.pairs)} pairs stopped (KiB, total)`,
+      cell(kib(stop.afterStop)),
+      '',
+      '',
+      `${cell((100 * stop.afterStop) / (stop.heldPerPair * Math.max(stop.connected, 1)), 2)} % of held`,
+    ]);
+  }
+  for (const r of h.scale ?? []) {
+    rows.push([
+      `${fmt(r.pairs)} virtual pairs to all connected (s wall / s CPU)`,
+      `${cell(r.wallMs / 1000, 2)} / ${cell(r.cpuMs / 1000, 2)}`,
+      '',
+      '',
+      '',
+    ]);
+  }
+  return markdownTable(['figure', 'rx-ice', 'werift-ice', 'aioice', 'ratio'], rows);
+}
+
+function kib(bytes: number | undefined): number | undefined {
+  return bytes === undefined ? undefined : bytes / 1024;
+}
+
+/** One line naming the machine, for under the table. */
+export function machineLine(m: { node: string; cpu: string; load: readonly number[] }): string {
+  return `Node ${m.node}, ${m.cpu}, load average ${m.load.map((l) => fmt(l, 2)).join(' ')} at the end of the run.`;
+}
+
+/**
+ * Writes bench.json and bench.md into BENCH_OUT (default `bench-results/`,
+ * gitignored); nothing when BENCH_OUT is `-`. Returns the paths written.
+ */
+export function writeResults(
+  summary: unknown,
+  markdown: string,
+): { json: string; markdown: string } | undefined {
+  const dir = process.env.BENCH_OUT ?? 'bench-results';
+  if (dir === '-') return undefined;
+  const out = resolve(dir);
+  mkdirSync(out, { recursive: true });
+  const paths = { json: join(out, 'bench.json'), markdown: join(out, 'bench.md') };
+  writeFileSync(paths.json, `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(paths.markdown, markdown);
+  return paths;
+}
