@@ -4,29 +4,20 @@
  * concludes, nothing of either goes out again (RFC 8445 §8.1.2).
  */
 import { describe, expect, it } from 'vitest';
-import { candidatePriority } from '../lib/candidate.js';
-import type { Candidate } from '../lib/candidate-types.js';
 import { createPair } from '../lib/core/pair.js';
 import { DEFAULT_RETRANSMISSION } from '../lib/core/retransmission.js';
 import { type CheckTransaction, CheckTransactions } from '../lib/core/transactions.js';
 import { buildBindingIndication, buildBindingRequest, shortTermKey } from '../lib/stun/message.js';
 import { isBindingRequest } from '../lib/stun/raw.js';
 import { TurnPeers } from '../lib/turn/peers.js';
+import { hostCandidate } from './helpers/session-kit.js';
 
-function host(address: string): Candidate {
-  return {
-    foundation: '1',
-    component: 1,
-    transport: 'udp',
-    priority: candidatePriority('host', 65535, 1),
-    address,
-    port: 5000,
-    type: 'host',
-    extensions: [],
-  };
-}
-
-const pair = createPair(1, { candidate: host('10.0.0.1'), socketId: 1 }, host('10.0.0.2'), 'controlling');
+const pair = createPair(
+  1,
+  { candidate: hostCandidate('10.0.0.1', 5000), socketId: 1 },
+  hostCandidate('10.0.0.2', 5000),
+  'controlling',
+);
 
 function check(firstSentAt: number): CheckTransaction {
   return {

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { AsyncSubject, Observable, throwError } from 'rxjs';
 import { BindError, InvalidOptionError } from '../errors.js';
 import { isRequestType, isStunPacket, readUint16, STUN_HEADER_LENGTH, scanStun } from '../stun/raw.js';
+import { closeQuietly, setBufferSizes } from './dgram-socket.js';
 import { addressKey, type MuxRouteLimits, MuxRoutes } from './mux-routes.js';
 import { type MuxHost, MuxSocket } from './mux-socket.js';
 import type { AddressFamily, HostAddress, PacketSocket, PortRange, Transport } from './types.js';
@@ -358,25 +359,4 @@ function checkOptions(options: UdpMuxOptions): Required<UdpMuxOptions> {
       1e5,
     ),
   };
-}
-
-function setBufferSizes(socket: Socket, size: number): void {
-  try {
-    socket.setRecvBufferSize(size);
-  } catch {
-    // capped or refused: the OS default stays
-  }
-  try {
-    socket.setSendBufferSize(size);
-  } catch {
-    // same
-  }
-}
-
-function closeQuietly(socket: Socket): void {
-  try {
-    socket.close();
-  } catch {
-    // already closed
-  }
 }

@@ -13,6 +13,7 @@ import { type NetworkInterfaceInfo, networkInterfaces as osNetworkInterfaces } f
 import { Observable, Subject, throwError } from 'rxjs';
 import { BindError, InvalidArgumentError, InvalidOptionError } from '../errors.js';
 import { publishMdns, resolveMdns } from '../mdns/multicast.js';
+import { closeQuietly, setBufferSizes } from './dgram-socket.js';
 import type {
   AddressFamily,
   HostAddress,
@@ -278,25 +279,4 @@ function checkRange(ports: PortRange): string | undefined {
     return `invalid port range ${String(min)}-${String(max)}: need integers 1 <= min <= max <= 65535`;
   }
   return undefined;
-}
-
-function setBufferSizes(socket: Socket, size: number): void {
-  try {
-    socket.setRecvBufferSize(size);
-  } catch {
-    // The OS refused or capped it: keep its default.
-  }
-  try {
-    socket.setSendBufferSize(size);
-  } catch {
-    // Same.
-  }
-}
-
-function closeQuietly(socket: Socket): void {
-  try {
-    socket.close();
-  } catch {
-    // Already closed.
-  }
 }
