@@ -25,7 +25,7 @@ import {
 } from './core/credentials.js';
 import type { InterfaceChange } from './core/interfaces.js';
 import type { IceRole } from './core/pair.js';
-import { remoteCredentialsChange } from './core/remote-restart.js';
+import { remoteCredentialsChange, UNPROVEN_FOLLOW_WAIT } from './core/remote-restart.js';
 import type { ConnectionState } from './core/session.js';
 import { InvalidArgumentError, InvalidStateError } from './errors.js';
 import { type IceCandidate, type IceCandidateInit, readRemoteCandidate } from './ice-candidate.js';
@@ -131,6 +131,9 @@ export class IceAgent {
   private readonly remotes: RemoteCandidateIntake;
   private readonly credentialsWatch: RemoteCredentialsWatch;
   private readonly ufrags: UfragClaims;
+  /** Remote credentials waiting for evidence before they are followed (see takeRemoteCredentials). */
+  private pendingRemote: Subscription | undefined;
+  private pendingUfrag: string | undefined;
   private readonly transportClosed: Subscription | undefined;
 
   /**
@@ -262,7 +265,32 @@ export class IceAgent {
         'the remote is ICE-lite and so is this agent: two ICE-lite agents cannot connect, one side must be a full agent (RFC 8445 §6.1.1)',
       );
     }
+    const liteKnown = iceLite === undefined || iceLite === this.driver.remoteIceLite;
+    const renominationKnown = renomination === undefined || renomination === this.driver.remoteRenomination;
     const session = this.driver.session;
+    const known = session.remoteCredentials;
+    const same = known?.ufrag === credentials.ufrag && known.pwd === credentials.pwd;
+    if (same && liteKnown && renominationKnown && this.pendingRemote === undefined) return;
+    // The role first: a full agent facing a lite peer controls before its first check.
+    if (iceLite !== undefined) this.driver.setRemoteIceLite(iceLite, nowOf(this.context));
+    if (renomination !== undefined) this.driver.setRemoteRenomination(renomination, nowOf(this.context));
+    this.takeRemoteCredentials(credentials, true);
+  }
+
+  /**
+   * New remote credentials: the first, the peer's restart (answered with
+   * ours, RFC 8445 §9) or its answer to ours (followed); see
+   * remote-restart.ts. A follow without proof is a guess, so it waits up to
+   * {@link UNPROVEN_FOLLOW_WAIT} for checks that decide it (`mayWait`).
+   */
+  private takeRemoteCredentials(credentials: IceCredentials, mayWait: boolean): void {
+    const session = this.driver.session;
+    // Credentials overtaking ones that waited to be followed: the peer's one answer was those (rule 3
+    // is spent), so these are a restart of the peer's own unless checks prove otherwise.
+    if (this.pendingRemote !== undefined && this.pendingUfrag !== credentials.ufrag)
+      session.followedUnproven = true;
+    this.pendingRemote?.unsubscribe();
+    this.pendingRemote = undefined;
     const change = remoteCredentialsChange({
       known: session.remoteCredentials,
       incoming: credentials,
@@ -270,26 +298,26 @@ export class IceAgent {
       followedUnproven: session.followedUnproven,
       heardFrom: (u) => session.heardFrom(u),
     });
-    const same = change === 'same';
-    const liteKnown = iceLite === undefined || iceLite === this.driver.remoteIceLite;
-    const renominationKnown = renomination === undefined || renomination === this.driver.remoteRenomination;
-    if (same && liteKnown && renominationKnown) return;
-    // New remote credentials: the peer restarted ICE (RFC 8445 §9), or answered our restart (remote-restart.ts).
-    if (change === 'restart') this.restart();
-    // The role first: a full agent facing a lite peer controls before its first check.
-    if (iceLite !== undefined) this.driver.setRemoteIceLite(iceLite, nowOf(this.context));
-    if (renomination !== undefined) this.driver.setRemoteRenomination(renomination, nowOf(this.context));
-    if (same) {
-      this.driver.drive();
-      return;
+    const proven = session.heardFrom(credentials.ufrag);
+    if (change === 'follow' && !proven && mayWait) {
+      this.pendingUfrag = credentials.ufrag;
+      this.pendingRemote = this.context.options.scheduler.schedule(() => {
+        this.pendingRemote = undefined;
+        if (!this.context.stopped) this.takeRemoteCredentials(credentials, false);
+      }, UNPROVEN_FOLLOW_WAIT);
+    } else if (change === 'restart') {
+      this.restart();
+      this.driver.session.setRemoteCredentials(credentials, nowOf(this.context));
+    } else if (change === 'follow') {
+      session.followRemoteCredentials(credentials, nowOf(this.context), proven);
+    } else if (change === 'first') {
+      session.setRemoteCredentials(credentials, nowOf(this.context));
     }
-    if (change === 'follow') {
-      const proven = session.heardFrom(credentials.ufrag);
-      this.driver.session.followRemoteCredentials(credentials, nowOf(this.context), proven);
-    } else this.driver.session.setRemoteCredentials(credentials, nowOf(this.context));
-    this.credentialsWatch.arrived();
-    // Candidates of this generation that overtook its credentials (see addRemoteCandidate).
-    this.remotes.credentialsArrived(credentials.ufrag);
+    if (change !== 'same' && this.pendingRemote === undefined) {
+      this.credentialsWatch.arrived();
+      // Candidates of this generation that overtook its credentials (see addRemoteCandidate).
+      this.remotes.credentialsArrived(credentials.ufrag);
+    }
     this.driver.drive();
   }
 
@@ -427,6 +455,7 @@ export class IceAgent {
     this.gathering.close();
     this.driver.close();
     this.credentialsWatch.disarm();
+    this.pendingRemote?.unsubscribe();
     this.ufrags.releaseAll();
     this.transportClosed?.unsubscribe();
     this.streams.connectionState.next('closed');

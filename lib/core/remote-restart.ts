@@ -84,3 +84,16 @@ export function remoteCredentialsChange(facts: RemoteRestartFacts): RemoteCreden
   if (facts.renewed && !facts.followedUnproven && !facts.heardFrom(known.ufrag)) return 'follow';
   return 'restart';
 }
+
+/**
+ * How long (ms) new remote credentials that rule 3 of
+ * {@link remoteCredentialsChange} would follow without proof wait for
+ * evidence first. A check from the generation being replaced that names our
+ * credentials (it did know them: the incoming ones are a restart of the
+ * peer's) or one from the incoming generation (it knows them: follow) may be
+ * a round trip behind the signalling; a second look after this long decides
+ * on better facts. One second covers a check's first transmission and its
+ * first retransmission (RFC 8445 §14.3: RTO ≥ 500 ms) on paths up to a few
+ * hundred ms long. Meanwhile the session goes on with the credentials it has.
+ */
+export const UNPROVEN_FOLLOW_WAIT = 1000;

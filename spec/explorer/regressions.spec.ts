@@ -279,6 +279,45 @@ describe('explorer regressions', () => {
     });
   });
 
+  it('inv 1: credentials that would be followed without proof wait for the checks that decide', () => {
+    // a restarts (1 ms), b answers (b1) and b's answer checks are 1 ms behind; b restarts on its own
+    // (2 ms) and its credentials reach a together with those checks. a took b2 for the answer to its
+    // restart and followed it, so b2 never got credentials (and a's checks could not reach b behind its
+    // symmetric NAT). An unproven follow now waits UNPROVEN_FOLLOW_WAIT for evidence: b1's checks show it
+    // knew a's credentials, so b2 is a restart of b's own and a answers it.
+    expectClean({
+      seed: 1,
+      a: {
+        nat: 'none',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 1,
+      },
+      b: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: false,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 2,
+      },
+      link: { latency: 1, jitter: 0, loss: 0, duplicate: 0.01, reorder: 0 },
+      serverLinkA: { latency: 0, jitter: 0, loss: 0, duplicate: 0.01, reorder: 0 },
+      serverLinkB: { latency: 0, jitter: 0, loss: 0.01, duplicate: 0, reorder: 0 },
+      lite: false,
+    });
+  });
+
   it('baseline: two public agents on quiet links connect and keep every invariant', () => {
     const side = {
       nat: 'none',
