@@ -12,6 +12,7 @@ import { LocalGathering } from './agent/gathering.js';
 import { InterfacePoller } from './agent/interface-poll.js';
 import { PacketPath } from './agent/packet-path.js';
 import { RemoteCandidateIntake } from './agent/remote-candidates.js';
+import { RemoteCredentialsIntake } from './agent/remote-credentials.js';
 import { SessionDriver } from './agent/session-driver.js';
 import { forgetLostTcpPaths, sumTcpCounters } from './agent/tcp-gathering.js';
 import { AgentTracer, logTraceToDebug } from './agent/tracer.js';
@@ -25,7 +26,6 @@ import {
 } from './core/credentials.js';
 import type { InterfaceChange } from './core/interfaces.js';
 import type { IceRole } from './core/pair.js';
-import { remoteCredentialsChange, UNPROVEN_FOLLOW_WAIT } from './core/remote-restart.js';
 import type { ConnectionState } from './core/session.js';
 import { InvalidArgumentError, InvalidStateError } from './errors.js';
 import { type IceCandidate, type IceCandidateInit, readRemoteCandidate } from './ice-candidate.js';
@@ -131,9 +131,7 @@ export class IceAgent {
   private readonly remotes: RemoteCandidateIntake;
   private readonly credentialsWatch: RemoteCredentialsWatch;
   private readonly ufrags: UfragClaims;
-  /** Remote credentials waiting for evidence before they are followed (see takeRemoteCredentials). */
-  private pendingRemote: Subscription | undefined;
-  private pendingUfrag: string | undefined;
+  private readonly credentials: RemoteCredentialsIntake;
   private readonly transportClosed: Subscription | undefined;
 
   /**
@@ -189,10 +187,13 @@ export class IceAgent {
       ? new RemoteNameResolver(mdnsResolver, scheduler, mdnsTimeout, maxRemoteCandidates, context.counters)
       : undefined;
     this.remotes = new RemoteCandidateIntake(context, this.driver, this.gathering, remoteNames);
-    this.driver.onRemoteAdopted = (credentials) => {
-      this.remotes.credentialsArrived(credentials.ufrag);
+    const arrived = (credentials: IceCredentials) => {
       this.credentialsWatch.arrived();
+      // Candidates of this generation that overtook its credentials (see addRemoteCandidate).
+      this.remotes.credentialsArrived(credentials.ufrag);
     };
+    this.driver.onRemoteAdopted = arrived;
+    this.credentials = new RemoteCredentialsIntake(context, this.driver, () => this.restart(), arrived);
     this.candidates$ = streams.generations.pipe(switchAll());
     this.gatheringState$ = streams.gatheringState.asObservable();
     this.connectionState$ = streams.connectionState.asObservable();
@@ -270,55 +271,11 @@ export class IceAgent {
     const session = this.driver.session;
     const known = session.remoteCredentials;
     const same = known?.ufrag === credentials.ufrag && known.pwd === credentials.pwd;
-    if (same && liteKnown && renominationKnown && this.pendingRemote === undefined) return;
+    if (same && liteKnown && renominationKnown && !this.credentials.waiting) return;
     // The role first: a full agent facing a lite peer controls before its first check.
     if (iceLite !== undefined) this.driver.setRemoteIceLite(iceLite, nowOf(this.context));
     if (renomination !== undefined) this.driver.setRemoteRenomination(renomination, nowOf(this.context));
-    this.takeRemoteCredentials(credentials, true);
-  }
-
-  /**
-   * New remote credentials: the first, the peer's restart (answered with
-   * ours, RFC 8445 §9) or its answer to ours (followed); see
-   * remote-restart.ts. A follow without proof is a guess, so it waits up to
-   * {@link UNPROVEN_FOLLOW_WAIT} for checks that decide it (`mayWait`).
-   */
-  private takeRemoteCredentials(credentials: IceCredentials, mayWait: boolean): void {
-    const session = this.driver.session;
-    // Credentials overtaking ones that waited to be followed: the peer's one answer was those (rule 3
-    // is spent), so these are a restart of the peer's own unless checks prove otherwise.
-    if (this.pendingRemote !== undefined && this.pendingUfrag !== credentials.ufrag)
-      session.followedUnproven = true;
-    this.pendingRemote?.unsubscribe();
-    this.pendingRemote = undefined;
-    const change = remoteCredentialsChange({
-      known: session.remoteCredentials,
-      incoming: credentials,
-      renewed: this.driver.sessionGeneration > 0,
-      followedUnproven: session.followedUnproven,
-      heardFrom: (u) => session.heardFrom(u),
-    });
-    const proven = session.heardFrom(credentials.ufrag);
-    if (change === 'follow' && !proven && mayWait) {
-      this.pendingUfrag = credentials.ufrag;
-      this.pendingRemote = this.context.options.scheduler.schedule(() => {
-        this.pendingRemote = undefined;
-        if (!this.context.stopped) this.takeRemoteCredentials(credentials, false);
-      }, UNPROVEN_FOLLOW_WAIT);
-    } else if (change === 'restart') {
-      this.restart();
-      this.driver.session.setRemoteCredentials(credentials, nowOf(this.context));
-    } else if (change === 'follow') {
-      session.followRemoteCredentials(credentials, nowOf(this.context), proven);
-    } else if (change === 'first') {
-      session.setRemoteCredentials(credentials, nowOf(this.context));
-    }
-    if (change !== 'same' && this.pendingRemote === undefined) {
-      this.credentialsWatch.arrived();
-      // Candidates of this generation that overtook its credentials (see addRemoteCandidate).
-      this.remotes.credentialsArrived(credentials.ufrag);
-    }
-    this.driver.drive();
+    this.credentials.take(credentials);
   }
 
   /**
@@ -455,7 +412,7 @@ export class IceAgent {
     this.gathering.close();
     this.driver.close();
     this.credentialsWatch.disarm();
-    this.pendingRemote?.unsubscribe();
+    this.credentials.close();
     this.ufrags.releaseAll();
     this.transportClosed?.unsubscribe();
     this.streams.connectionState.next('closed');
