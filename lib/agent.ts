@@ -22,6 +22,7 @@ import {
   type IceCredentials,
   type RemoteCredentialsOptions,
   readRemoteCredentialsOptions,
+  sameCredentials,
   validateCredentials,
 } from './core/credentials.js';
 import type { InterfaceChange } from './core/interfaces.js';
@@ -268,9 +269,7 @@ export class IceAgent {
     }
     const liteKnown = iceLite === undefined || iceLite === this.driver.remoteIceLite;
     const renominationKnown = renomination === undefined || renomination === this.driver.remoteRenomination;
-    const session = this.driver.session;
-    const known = session.remoteCredentials;
-    const same = known?.ufrag === credentials.ufrag && known.pwd === credentials.pwd;
+    const same = sameCredentials(this.driver.session.remoteCredentials, credentials);
     if (same && liteKnown && renominationKnown && !this.credentials.waiting) return;
     // The role first: a full agent facing a lite peer controls before its first check.
     if (iceLite !== undefined) this.driver.setRemoteIceLite(iceLite, nowOf(this.context));

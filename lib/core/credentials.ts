@@ -81,6 +81,11 @@ function randomIceString(length: number): string {
   return out;
 }
 
+/** Whether `a` and `b` are the same ufrag and pwd (undefined is the same as nothing). */
+export function sameCredentials(a: IceCredentials | undefined, b: IceCredentials): boolean {
+  return a?.ufrag === b.ufrag && a.pwd === b.pwd;
+}
+
 /**
  * Fresh random credentials: 8-char ufrag (48 bits) and 24-char pwd (144 bits),
  * above RFC 8445's minimum of 24 and 128 bits of randomness.

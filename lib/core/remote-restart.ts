@@ -23,7 +23,7 @@
  * `restart()` starts without our credentials and cannot send such checks.
  * @module
  */
-import type { IceCredentials } from './credentials.js';
+import { type IceCredentials, sameCredentials } from './credentials.js';
 
 /** What the agent does with remote credentials handed to `setRemoteCredentials`. */
 export type RemoteCredentialsChange =
@@ -79,7 +79,7 @@ export interface RemoteRestartFacts {
 export function remoteCredentialsChange(facts: RemoteRestartFacts): RemoteCredentialsChange {
   const { known, incoming } = facts;
   if (known === undefined) return 'first';
-  if (known.ufrag === incoming.ufrag && known.pwd === incoming.pwd) return 'same';
+  if (sameCredentials(known, incoming)) return 'same';
   if (facts.heardFrom(incoming.ufrag)) return 'follow';
   if (facts.renewed && !facts.followedUnproven && !facts.heardFrom(known.ufrag)) return 'follow';
   return 'restart';

@@ -96,6 +96,8 @@ export abstract class SessionState {
   followedUnproven = false;
   /** Remote ufrags named in the USERNAME of authenticated checks (the last few; see {@link heardFrom}). */
   private readonly remoteUfragsHeard: string[] = [];
+  /** The USERNAME of the last authenticated check ({@link noteRemoteUfrag}). */
+  private lastUsernameHeard: string | undefined;
   /** What failed checks met: the failure reason is read from it. */
   protected readonly checkFailures: CheckFailureCounts = createCheckFailureCounts();
   protected hopelessSince: number | undefined;
@@ -143,7 +145,9 @@ export abstract class SessionState {
 
   /** Records the remote half of an authenticated check's USERNAME; keeps the last 4. */
   protected noteRemoteUfrag(username: string | undefined): void {
-    if (username === undefined) return;
+    // Every check of a pair carries the same USERNAME: the common case costs one comparison.
+    if (username === undefined || username === this.lastUsernameHeard) return;
+    this.lastUsernameHeard = username;
     const colon = username.indexOf(':');
     const ufrag = colon < 0 ? '' : username.slice(colon + 1);
     if (this.remoteUfragsHeard.includes(ufrag)) return;
