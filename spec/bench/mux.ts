@@ -12,11 +12,10 @@
  *    this thread only) after forced GC.
  */
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { IceAgent, UdpMux } from '../../lib/index.js';
 import { connected, loopbackAgent, RemotePeers, wire } from '../helpers/mux-kit.js';
 import { connectPair } from './agents.js';
+import { getGc } from './memory.js';
 import { type Link, type PumpOptions, pump } from './throughput.js';
 
 export interface MuxOptions {
@@ -63,16 +62,6 @@ async function cpuPerDatagram(link: Link, o: PumpOptions): Promise<number> {
   const r = await pump(link, o);
   const used = process.cpuUsage(before);
   return (used.user + used.system) / Math.max(r.received, 1);
-}
-
-function getGc(): (() => void) | undefined {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? (gc as () => void) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function settledHeap(gc: () => void): Promise<number> {
