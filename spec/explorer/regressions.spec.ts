@@ -417,4 +417,40 @@ describe('explorer regressions: open defects', () => {
       lite: true,
     });
   });
+
+  it.fails("inv 1: a completed controlling side follows the peer's restart and never nominates its new session (explore seed 5150, #5549 shrunk)", () => {
+    // Same class as the case above: a is completed when b restarts on its own (230 ms); a follows b's
+    // new credentials in place, keeps its selected pair and never sends USE-CANDIDATE again.
+    expectClean({
+      seed: 1,
+      a: {
+        nat: 'none',
+        role: 'controlling',
+        stun: true,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 1,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlled',
+        stun: false,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 230,
+      },
+      link: { latency: 15, jitter: 79, loss: 0, duplicate: 0.01, reorder: 0.01 },
+      serverLinkA: { latency: 293, jitter: 32, loss: 0, duplicate: 0, reorder: 0.01 },
+      serverLinkB: { latency: 1, jitter: 0, loss: 0, duplicate: 0.01, reorder: 0 },
+      lite: true,
+    });
+  });
 });
