@@ -15,10 +15,13 @@ import { type CandidatePair, checkedPairOf } from './pair.js';
  *   is chosen.
  * - `nominated`: `pair` is nominated and selected; checking is concluded
  *   (RFC 8445 §8.1.2).
- * - `renominating` (controlling side, renomination agreed by both sides):
- *   `selected` stays selected while a check carrying USE-CANDIDATE and a
- *   higher NOMINATION value runs on `pair`; on success `pair` is selected,
- *   on failure the nomination returns to `nominated(selected)`.
+ * - `renominating` (controlling side): `selected` stays selected while a
+ *   check carrying USE-CANDIDATE runs on `pair`; on success `pair` is
+ *   selected (and the phase is `nominated`), on failure the nomination
+ *   returns to `nominated(selected)`. Either renomination agreed by both
+ *   sides (the check carries a higher NOMINATION value), or `pair` is
+ *   `selected` itself, nominated again for the peer's new generation after
+ *   following its restart.
  */
 export type Nomination =
   | { readonly phase: 'none' }

@@ -2,7 +2,7 @@ import { endpoint } from '../trace-events.js';
 import { FailoverWatch } from './failover.js';
 import { DEFAULT_LITE_TIMEOUT, LiteLiveness, type LiteLivenessConfig } from './lite-liveness.js';
 import { PairLiveness } from './liveness.js';
-import { NO_NOMINATION } from './nomination.js';
+import { NO_NOMINATION, pairBeingNominated } from './nomination.js';
 import { type NominationCandidate, regularNomination } from './nomination-policy.js';
 import { OutboundChecks } from './outbound-checks.js';
 import { type CandidatePair, checkedPairOf, type IceRole } from './pair.js';
@@ -35,7 +35,12 @@ export abstract class NominatingSession extends OutboundChecks {
     }
     pair.nominated = true;
     const current = this.selectedPair;
-    if (current !== undefined && (current === pair || !this.replacesSelection(current, pair))) return;
+    if (current === pair) {
+      // The selected pair nominated again (after following the peer's restart): nothing else changes.
+      if (pairBeingNominated(this.nomination) === pair) this.nomination = { phase: 'nominated', pair };
+      return;
+    }
+    if (current !== undefined && !this.replacesSelection(current, pair)) return;
     this.nomination = { phase: 'nominated', pair };
     this.liveness = this.config.lite
       ? new LiteLiveness(pair, this.liteLivenessConfig(), now)
@@ -182,6 +187,29 @@ export abstract class NominatingSession extends OutboundChecks {
     const chosen = valid.find((p) => p.id === decision.nominate);
     if (chosen === undefined || chosen === selected) return undefined;
     return chosen;
+  }
+
+  /**
+   * Controlling side, after following the peer's restart while a pair is
+   * selected (RFC 8445 §9: the peer's new generation has not seen any
+   * nomination): nominate the selected pair again, so the peer's new session
+   * selects it too. Data keeps flowing on it meanwhile; if the check fails,
+   * the path is dead and consent ends the session.
+   */
+  protected renominateSelected(): void {
+    const selected = this.selectedPair;
+    if (selected === undefined || this.role !== 'controlling') return;
+    const checked = checkedPairOf(selected);
+    // Aggressive nomination: every check nominates; a check on the selected pair is enough.
+    if (this.config.nomination === 'aggressive') {
+      this.checklist.enqueueTriggered(checked, true);
+      return;
+    }
+    this.nominationCount++;
+    this.nomination = { phase: 'renominating', pair: selected, selected };
+    if (this.trace.enabled)
+      this.trace.push({ type: 'nomination', pairId: selected.id, phase: 'renominating' });
+    this.checklist.enqueueTriggered(checked, true);
   }
 
   protected setRole(role: IceRole): void {

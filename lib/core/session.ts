@@ -157,6 +157,7 @@ export class IceSession extends CheckRequests {
     }
     // RFC 8863 §4: the PAC timer runs from credentials the checks can use; the old ones were not.
     this.pacStartedAt = undefined;
+    this.renominateSelected();
     this.setRemoteCredentials(credentials, now);
   }
 

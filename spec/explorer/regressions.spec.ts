@@ -342,6 +342,82 @@ describe('explorer regressions', () => {
   });
 });
 
+describe('explorer regressions: following a restart while selected', () => {
+  it("inv 1: following the lite peer's restart while selected nominates the selected pair again (explore seed 400, #861 shrunk)", () => {
+    // a (controlling) is completed when the lite peer b restarts on its own; a follows b's new
+    // credentials in place and keeps its selected pair. It used to never nominate it again, so b's new
+    // session (which adopts a's credentials from a's consent checks) stayed checking; a now renominates
+    // the selected pair for b's new generation (NominatingSession.renominateSelected).
+    expectClean({
+      seed: 1,
+      a: {
+        nat: 'none',
+        role: 'controlling',
+        stun: false,
+        turn: false,
+        credentialsDelay: 2,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 2,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlled',
+        stun: false,
+        turn: false,
+        credentialsDelay: 2,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 55,
+      },
+      link: { latency: 2, jitter: 0, loss: 0, duplicate: 0, reorder: 0 },
+      serverLinkA: { latency: 0, jitter: 0, loss: 0, duplicate: 0.01, reorder: 0.01 },
+      serverLinkB: { latency: 0, jitter: 1, loss: 0.01, duplicate: 0.01, reorder: 0.01 },
+      lite: true,
+    });
+  });
+
+  it("inv 1: a completed controlling side that follows the peer's restart nominates its new session (explore seed 5150, #5549 shrunk)", () => {
+    // Same class as the case above: a is completed when b restarts on its own (230 ms); a follows b's
+    // new credentials in place, keeps its selected pair and used to never send USE-CANDIDATE again.
+    expectClean({
+      seed: 1,
+      a: {
+        nat: 'none',
+        role: 'controlling',
+        stun: true,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 1,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlled',
+        stun: false,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 230,
+      },
+      link: { latency: 15, jitter: 79, loss: 0, duplicate: 0.01, reorder: 0.01 },
+      serverLinkA: { latency: 293, jitter: 32, loss: 0, duplicate: 0, reorder: 0.01 },
+      serverLinkB: { latency: 1, jitter: 0, loss: 0, duplicate: 0.01, reorder: 0 },
+      lite: true,
+    });
+  });
+});
+
 // Open defects (issue #10): `it.fails` pins that each still reproduces; when a fix lands the test
 // fails, and it moves to the describe above as a plain `it`.
 describe('explorer regressions: open defects', () => {
@@ -378,79 +454,6 @@ describe('explorer regressions: open defects', () => {
       serverLinkA: { latency: 0, jitter: 1, loss: 0, duplicate: 0, reorder: 0.01 },
       serverLinkB: { latency: 0, jitter: 0, loss: 0.01, duplicate: 0, reorder: 0.01 },
       lite: false,
-    });
-  });
-
-  it.fails("inv 1: following the lite peer's restart while selected leaves its new session without a nomination (explore seed 400, #861 shrunk)", () => {
-    // a (controlling) is completed when the lite peer b restarts on its own; a follows b's new
-    // credentials in place and keeps its selected pair, but never nominates it again, so b's new
-    // session (which adopts a's credentials from a's consent checks) is never nominated: b stays checking.
-    expectClean({
-      seed: 1,
-      a: {
-        nat: 'none',
-        role: 'controlling',
-        stun: false,
-        turn: false,
-        credentialsDelay: 2,
-        candidateDelay: 0,
-        trickleStep: 1,
-        endOfCandidates: 'prompt',
-        lateEndDelay: 1000,
-        restartAt: 2,
-      },
-      b: {
-        nat: 'none',
-        role: 'controlled',
-        stun: false,
-        turn: false,
-        credentialsDelay: 2,
-        candidateDelay: 0,
-        trickleStep: 1,
-        endOfCandidates: 'prompt',
-        lateEndDelay: 1000,
-        restartAt: 55,
-      },
-      link: { latency: 2, jitter: 0, loss: 0, duplicate: 0, reorder: 0 },
-      serverLinkA: { latency: 0, jitter: 0, loss: 0, duplicate: 0.01, reorder: 0.01 },
-      serverLinkB: { latency: 0, jitter: 1, loss: 0.01, duplicate: 0.01, reorder: 0.01 },
-      lite: true,
-    });
-  });
-
-  it.fails("inv 1: a completed controlling side follows the peer's restart and never nominates its new session (explore seed 5150, #5549 shrunk)", () => {
-    // Same class as the case above: a is completed when b restarts on its own (230 ms); a follows b's
-    // new credentials in place, keeps its selected pair and never sends USE-CANDIDATE again.
-    expectClean({
-      seed: 1,
-      a: {
-        nat: 'none',
-        role: 'controlling',
-        stun: true,
-        turn: false,
-        credentialsDelay: 0,
-        candidateDelay: 0,
-        trickleStep: 1,
-        endOfCandidates: 'prompt',
-        lateEndDelay: 1000,
-        restartAt: 1,
-      },
-      b: {
-        nat: 'none',
-        role: 'controlled',
-        stun: false,
-        turn: false,
-        credentialsDelay: 0,
-        candidateDelay: 0,
-        trickleStep: 1,
-        endOfCandidates: 'prompt',
-        lateEndDelay: 1000,
-        restartAt: 230,
-      },
-      link: { latency: 15, jitter: 79, loss: 0, duplicate: 0.01, reorder: 0.01 },
-      serverLinkA: { latency: 293, jitter: 32, loss: 0, duplicate: 0, reorder: 0.01 },
-      serverLinkB: { latency: 1, jitter: 0, loss: 0, duplicate: 0.01, reorder: 0 },
-      lite: true,
     });
   });
 });
