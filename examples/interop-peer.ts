@@ -145,7 +145,8 @@ try {
 } catch (err) {
   fatal(`cannot create the agent: ${String(err)}`);
 }
-out({ type: 'credentials', ...agent.getLocalCredentials(), ...(lite ? { lite: true } : {}) });
+const { ufrag, pwd } = agent.getLocalCredentials(); // PROTOCOL.md's credentials message has no `answers`
+out({ type: 'credentials', ufrag, pwd, ...(lite ? { lite: true } : {}) });
 /** The role the agent has now: a full peer facing a lite remote becomes controlling. It decides who pings. */
 let currentRole: 'controlling' | 'controlled' = role;
 

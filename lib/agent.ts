@@ -20,6 +20,7 @@ import { UfragClaims } from './agent/ufrag-claims.js';
 import type { Candidate } from './candidate-types.js';
 import {
   type IceCredentials,
+  type LocalIceCredentials,
   type RemoteCredentialsOptions,
   readRemoteCredentialsOptions,
   sameCredentials,
@@ -238,9 +239,15 @@ export class IceAgent {
     return this.context.options.renomination ? ['trickle', 'renomination'] : ['trickle'];
   }
 
-  /** This agent's ufrag and pwd; they change only on `restart()`. */
-  getLocalCredentials(): IceCredentials {
-    return this.driver.session.localCredentials;
+  /**
+   * This agent's ufrag and pwd; they change only on a restart (`restart()`,
+   * or the answer to the peer's). `answers` says which remote ufrag's
+   * restart they answer (null: none); signal it along, for the peer's
+   * `setRemoteCredentials(ufrag, pwd, { answers })`.
+   */
+  getLocalCredentials(): LocalIceCredentials {
+    const { ufrag, pwd } = this.driver.session.localCredentials;
+    return { ufrag, pwd, answers: this.driver.localAnswers };
   }
 
   /**
@@ -261,7 +268,7 @@ export class IceAgent {
   setRemoteCredentials(ufrag: string, pwd: string, remote?: RemoteCredentialsOptions): void {
     this.assertRunning('setRemoteCredentials');
     const credentials = validateCredentials(ufrag, pwd);
-    const { iceLite, renomination } = readRemoteCredentialsOptions(remote);
+    const { iceLite, renomination, answers } = readRemoteCredentialsOptions(remote);
     if (iceLite === true && this.context.options.lite) {
       throw new InvalidArgumentError(
         'the remote is ICE-lite and so is this agent: two ICE-lite agents cannot connect, one side must be a full agent (RFC 8445 §6.1.1)',
@@ -274,7 +281,7 @@ export class IceAgent {
     // The role first: a full agent facing a lite peer controls before its first check.
     if (iceLite !== undefined) this.driver.setRemoteIceLite(iceLite, nowOf(this.context));
     if (renomination !== undefined) this.driver.setRemoteRenomination(renomination, nowOf(this.context));
-    this.credentials.take(credentials);
+    this.credentials.take(credentials, answers);
   }
 
   /**

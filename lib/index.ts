@@ -17,7 +17,7 @@ export {
 } from './candidate.js';
 export type { Candidate, CandidateType, TcpType } from './candidate-types.js';
 export { type AwaitedInput, DEFAULT_PAC_TIMEOUT } from './core/conclusion.js';
-export type { IceCredentials, RemoteCredentialsOptions } from './core/credentials.js';
+export type { IceCredentials, LocalIceCredentials, RemoteCredentialsOptions } from './core/credentials.js';
 export { FAILURE_DESCRIPTIONS, isChecklistFailure } from './core/failure-reasons.js';
 export type { InterfaceChange } from './core/interfaces.js';
 export { DEFAULT_LITE_TIMEOUT } from './core/lite-liveness.js';

@@ -102,7 +102,12 @@ function applySignal(agent: SignalingAgent, message: unknown): void {
   const m = message as Record<string, unknown>;
   switch (m.type) {
     case 'credentials':
-      agent.setRemoteCredentials(m.ufrag as string, m.pwd as string); // validated by the agent
+      // Validated by the agent; `answers` only when the peer said it (older peers do not).
+      if (m.answers === undefined) agent.setRemoteCredentials(m.ufrag as string, m.pwd as string);
+      else
+        agent.setRemoteCredentials(m.ufrag as string, m.pwd as string, {
+          answers: m.answers as string | null,
+        });
       return;
     case 'candidate':
       agent.addRemoteCandidate(m.candidate as string); // parsed and validated by the agent

@@ -24,10 +24,10 @@ export interface SignalingAgent {
   readonly candidates$: Observable<Candidate>;
   /** Gathering state; emits the current value on subscribe. */
   readonly gatheringState$: Observable<GatheringState>;
-  /** The current local credentials. */
-  getLocalCredentials(): IceCredentials;
-  /** Applies the peer's credentials. */
-  setRemoteCredentials(ufrag: string, pwd: string): void;
+  /** The current local credentials; `answers`, when given, is signalled along. */
+  getLocalCredentials(): IceCredentials & { readonly answers?: string | null };
+  /** Applies the peer's credentials (`remote.answers`: which of ours they answer, when the peer said). */
+  setRemoteCredentials(ufrag: string, pwd: string, remote?: { readonly answers?: string | null }): void;
   /** Applies one of the peer's candidates (`''`: end-of-candidates). */
   addRemoteCandidate(candidate: string): void;
   /** The peer finished gathering. */
@@ -76,10 +76,14 @@ export function localSignals(
     let sent: IceCredentials | undefined;
     /** The current credentials, when they differ from the last ones sent (first time, or after a restart). */
     const credentialsIfChanged = (): Observable<SignalMessage> => {
-      const { ufrag, pwd } = agent.getLocalCredentials();
+      const { ufrag, pwd, answers } = agent.getLocalCredentials();
       if (sent && sent.ufrag === ufrag && sent.pwd === pwd) return EMPTY;
       sent = { ufrag, pwd };
-      return of({ type: 'credentials', ufrag, pwd });
+      return of(
+        answers === undefined
+          ? { type: 'credentials', ufrag, pwd }
+          : { type: 'credentials', ufrag, pwd, answers },
+      );
     };
     const candidates$ = agent.candidates$.pipe(
       filterCandidates,

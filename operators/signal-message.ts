@@ -5,7 +5,7 @@
  *
  * | `type` | fields | the receiving agent calls |
  * |---|---|---|
- * | `'credentials'` | `ufrag`, `pwd` (RFC 8839 ice-chars) | `setRemoteCredentials(ufrag, pwd)` |
+ * | `'credentials'` | `ufrag`, `pwd` (RFC 8839 ice-chars), `answers` (optional) | `setRemoteCredentials(ufrag, pwd, { answers })` |
  * | `'candidate'` | `candidate`: the `candidate:…` string (RFC 8839, no `a=`) | `addRemoteCandidate(candidate)` |
  * | `'end-of-candidates'` | none | `endOfCandidates()` |
  *
@@ -26,6 +26,12 @@ export interface CredentialsSignal {
   readonly ufrag: string;
   /** Password, 22–256 ice-chars. */
   readonly pwd: string;
+  /**
+   * The receiver's ufrag whose restart these credentials answer, or `null`
+   * (they answer nothing: first credentials, or the sender's own restart).
+   * Absent from senders that do not say; see `RemoteCredentialsOptions.answers`.
+   */
+  readonly answers?: string | null;
 }
 
 /** One trickled candidate of the sender. */
@@ -52,7 +58,11 @@ export function isSignalMessage(value: unknown): value is SignalMessage {
   const m = value as Record<string, unknown>;
   switch (m.type) {
     case 'credentials':
-      return typeof m.ufrag === 'string' && typeof m.pwd === 'string';
+      return (
+        typeof m.ufrag === 'string' &&
+        typeof m.pwd === 'string' &&
+        (m.answers === undefined || m.answers === null || typeof m.answers === 'string')
+      );
     case 'candidate':
       return typeof m.candidate === 'string';
     case 'end-of-candidates':

@@ -7,7 +7,7 @@
 import { filter } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type RemoteRestartFacts, remoteCredentialsChange } from '../lib/core/remote-restart.js';
-import { type IceAgent, serializeCandidate } from '../lib/index.js';
+import { type IceAgent, InvalidArgumentError, serializeCandidate } from '../lib/index.js';
 import { newTestScheduler, virtualPair } from './helpers/virtual-pair.js';
 
 const r1 = { ufrag: 'r1r1', pwd: 'p'.repeat(22) };
@@ -48,6 +48,103 @@ describe('remoteCredentialsChange', () => {
       remoteCredentialsChange(facts({ known: r1, renewed: true, followedUnproven: true, heard: ['r2r2'] })),
     ).toBe('follow');
     expect(remoteCredentialsChange(facts({ known: r1, renewed: true }))).toBe('follow');
+  });
+});
+
+describe('remoteCredentialsChange, when signalling says what the credentials answer', () => {
+  const facts = (
+    answers: string | null,
+    o: { stale?: boolean; heard?: string[] } = {},
+  ): RemoteRestartFacts => ({
+    known: r1,
+    incoming: r2,
+    renewed: true,
+    followedUnproven: false,
+    heardFrom: (u) => (o.heard ?? []).includes(u),
+    answers,
+    localUfrag: 'mine',
+    stale: o.stale ?? false,
+  });
+
+  it('follows an answer to our current ufrag, even where the evidence would say restart', () => {
+    expect(
+      remoteCredentialsChange({ ...facts('mine'), followedUnproven: true, heardFrom: (u) => u === 'r1r1' }),
+    ).toBe('follow');
+  });
+
+  it('answers credentials that answer nothing with a restart, even where rule 3 would follow', () => {
+    expect(remoteCredentialsChange(facts(null))).toBe('restart');
+    // Without the hint the same facts are followed (rule 3): the guess the hint replaces.
+    expect(remoteCredentialsChange({ ...facts(null), answers: undefined })).toBe('follow');
+  });
+
+  it('ignores stale credentials, and falls back to the evidence for an answer to an older ufrag', () => {
+    expect(remoteCredentialsChange(facts(null, { stale: true }))).toBe('same');
+    expect(remoteCredentialsChange(facts('older', { heard: ['r2r2'] }))).toBe('follow');
+    expect(remoteCredentialsChange({ ...facts('older'), renewed: false })).toBe('restart');
+  });
+
+  it('takes first credentials whatever they answer', () => {
+    expect(remoteCredentialsChange({ ...facts(null), known: undefined })).toBe('first');
+  });
+});
+
+describe('LocalIceCredentials.answers', () => {
+  const p2 = { ufrag: 'peer2gen', pwd: 'r'.repeat(22) };
+  const p3 = { ufrag: 'peer3gen', pwd: 's'.repeat(22) };
+  const host = 'candidate:1 1 udp 2130706431 192.0.2.7 5000 typ host';
+
+  it('is null first and after our own restart, and names the peer ufrag after answering its restart', () => {
+    const ts = newTestScheduler();
+    const seen: (string | null)[] = [];
+    ts.run(() => {
+      const { a, b } = virtualPair(ts);
+      seen.push(a.getLocalCredentials().answers);
+      const first = b.getLocalCredentials();
+      a.setRemoteCredentials(first.ufrag, first.pwd, { answers: null });
+      // The peer's own restart, said to answer nothing: a answers it with a restart of its own.
+      a.setRemoteCredentials(p2.ufrag, p2.pwd, { answers: null });
+      seen.push(a.getLocalCredentials().answers);
+      a.restart();
+      seen.push(a.getLocalCredentials().answers);
+      a.stop();
+      b.stop();
+    });
+    expect(seen).toEqual([null, p2.ufrag, null]);
+  });
+
+  it('takes an answer to our current ufrag at once, where without it the agent waits for evidence', () => {
+    const ts = newTestScheduler();
+    const remote: Record<string, string[]> = {};
+    ts.run(() => {
+      for (const hinted of [true, false]) {
+        const { a, b } = virtualPair(ts);
+        a.restart();
+        const mine = a.getLocalCredentials().ufrag;
+        a.setRemoteCredentials(p2.ufrag, p2.pwd); // first credentials of the new session
+        a.addRemoteCandidate({ candidate: host, usernameFragment: p3.ufrag });
+        a.setRemoteCredentials(p3.ufrag, p3.pwd, hinted ? { answers: mine } : undefined);
+        remote[String(hinted)] = a.getRemoteCandidates().map((c) => c.address);
+        expect(a.getLocalCredentials().ufrag).toBe(mine); // followed: no restart of ours
+        a.stop();
+        b.stop();
+      }
+    });
+    expect(remote).toEqual({ true: ['192.0.2.7'], false: [] });
+  });
+
+  it('is validated: a ufrag or null', () => {
+    const ts = newTestScheduler();
+    ts.run(() => {
+      const { a, b } = virtualPair(ts);
+      expect(() => a.setRemoteCredentials(p2.ufrag, p2.pwd, { answers: 5 as unknown as string })).toThrow(
+        InvalidArgumentError,
+      );
+      expect(() => a.setRemoteCredentials(p2.ufrag, p2.pwd, { answers: 'ab' })).toThrow(InvalidArgumentError);
+      expect(a.getRemoteCandidates()).toEqual([]);
+      a.stop();
+      b.stop();
+    });
   });
 });
 

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Subscription } from 'rxjs';
-import type { IceCredentials } from '../core/credentials.js';
+import type { IceCredentials, RemoteCredentialsOptions } from '../core/credentials.js';
 import { remoteCredentialsChange, UNPROVEN_FOLLOW_WAIT } from '../core/remote-restart.js';
 import { type AgentContext, nowOf } from './context.js';
 import type { SessionDriver } from './session-driver.js';
@@ -16,6 +16,8 @@ import type { SessionDriver } from './session-driver.js';
 export class RemoteCredentialsIntake {
   /** Credentials waiting for evidence before they are followed without proof. */
   private pending: { readonly ufrag: string; readonly timer: Subscription } | undefined;
+  /** The remote ufrags taken so far (the last 4): signalled again later, they are stale. */
+  private readonly taken: string[] = [];
 
   constructor(
     private readonly context: AgentContext,
@@ -34,9 +36,11 @@ export class RemoteCredentialsIntake {
   /**
    * New remote credentials. A follow without proof is a guess, so it waits
    * up to {@link UNPROVEN_FOLLOW_WAIT} for checks that decide it (`mayWait`);
-   * meanwhile the session goes on with the credentials it has.
+   * meanwhile the session goes on with the credentials it has. `answers`
+   * is what signalling said they answer (see
+   * {@link RemoteCredentialsOptions.answers}); undefined when it did not say.
    */
-  take(credentials: IceCredentials, mayWait = true): void {
+  take(credentials: IceCredentials, answers?: string | null, mayWait = true): void {
     const session = this.driver.session;
     // Credentials overtaking ones that waited to be followed: the peer's one answer was those (rule 3
     // is spent), so these are a restart of the peer's own unless checks prove otherwise.
@@ -49,24 +53,32 @@ export class RemoteCredentialsIntake {
       renewed: this.driver.sessionGeneration > 0,
       followedUnproven: session.followedUnproven,
       heardFrom: (u) => session.heardFrom(u),
+      answers,
+      localUfrag: session.localCredentials.ufrag,
+      stale: this.taken.includes(credentials.ufrag),
     });
-    const proven = session.heardFrom(credentials.ufrag);
+    const proven = session.heardFrom(credentials.ufrag) || answers === session.localCredentials.ufrag;
     const now = nowOf(this.context);
     if (change === 'follow' && !proven && mayWait) {
       const timer = this.context.options.scheduler.schedule(() => {
         this.pending = undefined;
-        if (!this.context.stopped) this.take(credentials, false);
+        if (!this.context.stopped) this.take(credentials, answers, false);
       }, UNPROVEN_FOLLOW_WAIT);
       this.pending = { ufrag: credentials.ufrag, timer };
     } else if (change === 'restart') {
       this.restart();
+      this.driver.localAnswers = credentials.ufrag;
       this.driver.session.setRemoteCredentials(credentials, now);
     } else if (change === 'follow') {
       session.followRemoteCredentials(credentials, now, proven);
     } else if (change === 'first') {
       session.setRemoteCredentials(credentials, now);
     }
-    if (change !== 'same' && this.pending === undefined) this.arrived(credentials);
+    if (change !== 'same' && this.pending === undefined) {
+      if (!this.taken.includes(credentials.ufrag) && this.taken.push(credentials.ufrag) > 4)
+        this.taken.shift();
+      this.arrived(credentials);
+    }
     this.driver.drive();
   }
 

@@ -40,6 +40,8 @@ export class SessionDriver {
   passenger: TimerPassenger | undefined;
   /** Generation of {@link session}. */
   sessionGeneration = 0;
+  /** The remote ufrag whose restart the current generation answers, or null ({@link LocalIceCredentials.answers}). */
+  localAnswers: string | null = null;
   /** Generation of {@link previous}. */
   previousGeneration = 0;
   /** How many times the pair data flows over changed (W3C `selectedCandidatePairChanges`). */
@@ -99,6 +101,7 @@ export class SessionDriver {
     }
     this.session = this.createSession(credentials, this.context.streams.role.value);
     this.sessionGeneration = generation;
+    this.localAnswers = null;
   }
 
   /** `trace$` got its first subscriber (true) or lost its last one: the sessions record or stop. */

@@ -32,29 +32,65 @@ export interface RemoteCredentialsOptions {
    * so far holds. Unknown options are ignored.
    */
   readonly iceOptions?: readonly string[];
+  /**
+   * Which of our generations these credentials answer, as the peer's
+   * {@link LocalIceCredentials.answers} says: our ufrag when the peer made
+   * them in answer to our restart, `null` when they answer nothing (the
+   * peer's first credentials, or a restart of its own). With SDP
+   * offer/answer: an answer's credentials answer our current ufrag, an
+   * offer's answer nothing. It tells a restart of the peer's (answered with
+   * one of ours) from its answer to ours (taken as they are) for certain,
+   * where without it the agent infers which from the checks it hears (see
+   * `remote-restart.ts`; two restarts that cross within a round trip may
+   * then be told wrong). Omitted: unknown.
+   */
+  readonly answers?: string | null;
+}
+
+/**
+ * This agent's credentials, as {@link IceAgent.getLocalCredentials} gives
+ * them: ufrag and pwd, and which remote generation they answer.
+ */
+export interface LocalIceCredentials extends IceCredentials {
+  /**
+   * The remote ufrag whose restart this generation answers (the agent
+   * restarted because the peer did), or `null` (the first generation, or a
+   * `restart()` of our own). Signal it with the credentials: the peer passes
+   * it to `setRemoteCredentials` as {@link RemoteCredentialsOptions.answers}.
+   */
+  readonly answers: string | null;
 }
 
 /**
  * Checks the third argument of `setRemoteCredentials`: undefined, or an
- * object whose `iceLite` is a boolean or absent and whose `iceOptions` is an
- * array of at most 32 strings of ice-chars (at most 64 each) or absent.
+ * object whose `iceLite` is a boolean or absent, whose `iceOptions` is an
+ * array of at most 32 strings of ice-chars (at most 64 each) or absent, and
+ * whose `answers` is a ufrag, null or absent.
  * @internal
  */
 export function readRemoteCredentialsOptions(options: unknown): {
   iceLite: boolean | undefined;
   renomination: boolean | undefined;
+  answers: string | null | undefined;
 } {
-  if (options === undefined) return { iceLite: undefined, renomination: undefined };
+  if (options === undefined) return { iceLite: undefined, renomination: undefined, answers: undefined };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidArgumentError(
-      'remote credentials options must be an object { iceLite?: boolean, iceOptions?: string[] }',
+      'remote credentials options must be an object { iceLite?: boolean, iceOptions?: string[], answers?: string | null }',
     );
   }
-  const { iceLite, iceOptions } = options as { iceLite?: unknown; iceOptions?: unknown };
+  const { iceLite, iceOptions, answers } = options as {
+    iceLite?: unknown;
+    iceOptions?: unknown;
+    answers?: unknown;
+  };
   if (iceLite !== undefined && typeof iceLite !== 'boolean') {
     throw new InvalidArgumentError(`iceLite must be a boolean, got ${typeof iceLite}`);
   }
-  if (iceOptions === undefined) return { iceLite, renomination: undefined };
+  if (answers !== undefined && answers !== null && !isUfrag(answers)) {
+    throw new InvalidArgumentError('answers must be null or a ufrag (4-256 ice-chars, RFC 8839)');
+  }
+  if (iceOptions === undefined) return { iceLite, renomination: undefined, answers };
   const valid =
     Array.isArray(iceOptions) &&
     iceOptions.length <= 32 &&
@@ -66,7 +102,11 @@ export function readRemoteCredentialsOptions(options: unknown): {
       'iceOptions must be an array of at most 32 ice-option tokens (RFC 8839 §5.6)',
     );
   }
-  return { iceLite, renomination: (iceOptions as string[]).includes('renomination') };
+  return { iceLite, renomination: (iceOptions as string[]).includes('renomination'), answers };
+}
+
+function isUfrag(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= 4 && value.length <= 256 && ICE_CHARS.test(value);
 }
 
 // RFC 8839 §5.4: ice-char = ALPHA / DIGIT / "+" / "/".

@@ -61,6 +61,15 @@ export interface RemoteRestartFacts {
   readonly followedUnproven: boolean;
   /** Whether an authenticated check named the remote ufrag `ufrag` with our current ufrag. */
   heardFrom(ufrag: string): boolean;
+  /**
+   * What signalling said the incoming credentials answer: one of our ufrags,
+   * `null` (nothing: the peer's own restart), or undefined (not said).
+   */
+  readonly answers?: string | null;
+  /** Our current ufrag. */
+  readonly localUfrag?: string;
+  /** The incoming ufrag is one the agent took before (a stale signal overtaken by newer ones). */
+  readonly stale?: boolean;
 }
 
 /**
@@ -75,11 +84,23 @@ export interface RemoteRestartFacts {
  *    Once only: the peer answers a generation of ours once, so later new
  *    credentials without proof are a restart of the peer's own.
  * 4. Otherwise the peer restarted on its own: `restart`.
+ *
+ * When signalling says what the credentials answer
+ * ({@link RemoteRestartFacts.answers}), that settles it before rules 2–4:
+ * an answer to our current ufrag is followed, credentials that answer
+ * nothing are a restart of the peer's, and credentials the agent took
+ * before are stale (`same`: nothing to do). Only an answer to an older
+ * generation of ours (restarts that crossed) falls back to the evidence.
  */
 export function remoteCredentialsChange(facts: RemoteRestartFacts): RemoteCredentialsChange {
-  const { known, incoming } = facts;
+  const { known, incoming, answers } = facts;
   if (known === undefined) return 'first';
   if (sameCredentials(known, incoming)) return 'same';
+  if (answers !== undefined) {
+    if (facts.stale) return 'same';
+    if (answers === facts.localUfrag) return 'follow';
+    if (answers === null) return 'restart';
+  }
   if (facts.heardFrom(incoming.ufrag)) return 'follow';
   if (facts.renewed && !facts.followedUnproven && !facts.heardFrom(known.ufrag)) return 'follow';
   return 'restart';

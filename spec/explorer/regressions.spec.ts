@@ -342,6 +342,45 @@ describe('explorer regressions', () => {
   });
 });
 
+describe('explorer regressions: what credentials answer, said by signalling', () => {
+  it('inv 1: both sides restart within a millisecond; signalling that says what credentials answer settles it (seed 300, #805)', () => {
+    // Both restart within a millisecond; new remote credentials reach each side with nothing to prove
+    // whether they answer its restart or restart on their own (remote-restart.ts, rule 3).
+    expectClean({
+      seed: 1,
+      a: {
+        nat: 'none',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 0,
+        candidateDelay: 1,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 990,
+      },
+      b: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: false,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 991,
+      },
+      link: { latency: 64, jitter: 91, loss: 0, duplicate: 0, reorder: 0 },
+      serverLinkA: { latency: 0, jitter: 1, loss: 0, duplicate: 0, reorder: 0.01 },
+      serverLinkB: { latency: 0, jitter: 0, loss: 0.01, duplicate: 0, reorder: 0.01 },
+      lite: false,
+      answerHints: true,
+    });
+  });
+});
+
 describe('explorer regressions: following a restart while selected', () => {
   it("inv 1: following the lite peer's restart while selected nominates the selected pair again (explore seed 400, #861 shrunk)", () => {
     // a (controlling) is completed when the lite peer b restarts on its own; a follows b's new

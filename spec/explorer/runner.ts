@@ -364,7 +364,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   // ---- signalling ------------------------------------------------------------------
   let signalDone = 0;
   const signalCredentials = (st: SideState, delay: number) => {
-    const { ufrag, pwd } = st.agent.getLocalCredentials();
+    const { ufrag, pwd, answers } = st.agent.getLocalCredentials();
+    const remote = scenario.answerHints ? { answers } : undefined;
     st.signalledUfrag = ufrag;
     st.ufragsUsed++;
     signalDone = Math.max(signalDone, now + delay);
@@ -372,7 +373,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       const peer = st.peer;
       const before = peer.agent.getLocalCredentials().ufrag;
       say?.(`${peer.name} <- credentials ${ufrag}`);
-      guard(peer.name, 'setRemoteCredentials', () => peer.agent.setRemoteCredentials(ufrag, pwd));
+      guard(peer.name, 'setRemoteCredentials', () => peer.agent.setRemoteCredentials(ufrag, pwd, remote));
       peer.pacStart = s.now();
       if (peer.agent.getLocalCredentials().ufrag !== before) peer.restartedAt = s.now();
     }, delay);

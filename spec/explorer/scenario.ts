@@ -60,6 +60,12 @@ export interface Scenario {
   readonly serverLinkB: LinkSpec;
   /** `b` is an ICE-lite agent (public, controlled, host candidates only); `a` gets `remoteIceLite`. */
   readonly lite: boolean;
+  /**
+   * Signalling says which of the receiver's generations new credentials
+   * answer (`setRemoteCredentials(…, { answers })`, as `localSignals` and
+   * SDP offer/answer do). Without it (absent: false) the agents infer it.
+   */
+  readonly answerHints?: boolean;
 }
 
 const natKind = fc.constantFrom<NatKind>(
@@ -115,6 +121,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc
     serverLinkA: linkArb,
     serverLinkB: linkArb,
     lite: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    answerHints: fc.boolean(),
   })
   .map((s) =>
     s.lite

@@ -1,7 +1,12 @@
 import { type Observable, of, shareReplay } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Candidate, GatheringState } from '../../lib/index.js';
-import { exchangeSignals, type SignalingAgent, type SignalMessage } from '../../operators/index.js';
+import {
+  exchangeSignals,
+  isSignalMessage,
+  type SignalingAgent,
+  type SignalMessage,
+} from '../../operators/index.js';
 import { candidate, testScheduler } from './fixtures.js';
 
 const k = { ufrag: 'ufr1', pwd: 'passwordxnumberxonexxx' };
@@ -28,8 +33,10 @@ function fakeAgent(candidates$: Observable<Candidate>, gatheringState$: Observab
     candidates$: candidates$.pipe(shareReplay({ refCount: false })),
     gatheringState$: gatheringState$.pipe(shareReplay({ bufferSize: 1, refCount: false })),
     getLocalCredentials: () => k,
-    setRemoteCredentials: (ufrag) => {
-      applied.push(`credentials ${ufrag}`);
+    setRemoteCredentials: (ufrag, _pwd, remote) => {
+      applied.push(
+        remote === undefined ? `credentials ${ufrag}` : `credentials ${ufrag} answers ${remote.answers}`,
+      );
     },
     addRemoteCandidate: (c) => {
       applied.push(`candidate ${c}`);
@@ -45,6 +52,20 @@ function fakeAgent(candidates$: Observable<Candidate>, gatheringState$: Observab
 }
 
 describe('exchangeSignals', () => {
+  it('passes on what the peer says its credentials answer', () => {
+    let applied: string[] = [];
+    testScheduler().run(({ hot, cold }) => {
+      const fake = fakeAgent(hot('----'), hot('g---', { g: 'gathering' } as const));
+      applied = fake.applied;
+      const incoming$ = cold<SignalMessage>('-a-n|', {
+        a: { type: 'credentials', ufrag: 'rmt2', pwd: 'remotepasswordxxxxxxxx', answers: 'ufr1' },
+        n: { type: 'credentials', ufrag: 'rmt3', pwd: 'remotepasswordxxxxxxxx', answers: null },
+      });
+      incoming$.pipe(exchangeSignals(fake.agent)).subscribe();
+    });
+    expect(applied).toEqual(['gather', 'credentials rmt2 answers ufr1', 'credentials rmt3 answers null']);
+  });
+
   it('sends the current generation again, in full, when the peer is first heard from; only then', () => {
     let applied: string[] = [];
     testScheduler().run(({ hot, expectObservable }) => {
@@ -81,5 +102,16 @@ describe('exchangeSignals', () => {
       const incoming$ = of(remote.x as SignalMessage);
       expectObservable(incoming$.pipe(exchangeSignals(agent, { gather: false }))).toBe('k', messages);
     });
+  });
+});
+
+describe('isSignalMessage', () => {
+  it('accepts credentials with or without answers, a ufrag or null, and nothing else there', () => {
+    const base = { type: 'credentials', ufrag: 'rmt2', pwd: 'remotepasswordxxxxxxxx' };
+    expect(isSignalMessage(base)).toBe(true);
+    expect(isSignalMessage({ ...base, answers: 'ufr1' })).toBe(true);
+    expect(isSignalMessage({ ...base, answers: null })).toBe(true);
+    expect(isSignalMessage({ ...base, answers: 5 })).toBe(false);
+    expect(isSignalMessage({ type: 'credentials', ufrag: 'rmt2' })).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ const srflx = candidate('8.8.8.8', 6000, 'srflx');
 function fakeAgent(
   candidates$: Observable<Candidate>,
   gatheringState$: Observable<GatheringState>,
-  credentials: () => IceCredentials,
+  credentials: () => IceCredentials & { answers?: string | null },
 ): SignalingAgent {
   const unused = () => {
     throw new Error('not used by localSignals');
@@ -41,6 +41,19 @@ const messages = {
 };
 
 describe('localSignals', () => {
+  it('signals what the credentials answer when the agent says it', () => {
+    testScheduler().run(({ hot, expectObservable }) => {
+      const agent = fakeAgent(hot('--h-', { h: host }), hot('g---', { g: 'gathering' } as const), () => ({
+        ...k2,
+        answers: 'peer',
+      }));
+      expectObservable(localSignals(agent)).toBe('a-h-', {
+        a: { type: 'credentials', ...k2, answers: 'peer' },
+        h: messages.h,
+      });
+    });
+  });
+
   it('sends credentials first, then candidates, then end-of-candidates', () => {
     testScheduler().run(({ hot, expectObservable }) => {
       const agent = fakeAgent(
