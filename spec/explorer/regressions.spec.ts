@@ -343,6 +343,43 @@ describe('explorer regressions', () => {
 });
 
 describe('explorer regressions: what credentials answer, said by signalling', () => {
+  it("inv 1: b's own restart right after answering a's is answered, when signalling says it answers nothing (explore seed 20261202)", () => {
+    // a restarts (1 ms), b answers it, then restarts on its own (2 ms). Told that b's last credentials
+    // answer nothing, a answers them with a restart; b's new session takes a's as its first.
+    expectClean({
+      seed: 1,
+      a: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 1,
+      },
+      b: {
+        nat: 'portRestrictedCone',
+        role: 'controlling',
+        stun: true,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 2,
+      },
+      link: { latency: 0, jitter: 1, loss: 0, duplicate: 0, reorder: 0.01 },
+      serverLinkA: { latency: 0, jitter: 1, loss: 0, duplicate: 0.01, reorder: 0 },
+      serverLinkB: { latency: 0, jitter: 1, loss: 0.01, duplicate: 0.01, reorder: 0.01 },
+      lite: false,
+      answerHints: true,
+    });
+  });
+
   it('inv 1: both sides restart within a millisecond; signalling that says what credentials answer settles it (seed 300, #805)', () => {
     // Both restart within a millisecond; new remote credentials reach each side with nothing to prove
     // whether they answer its restart or restart on their own (remote-restart.ts, rule 3).
@@ -460,6 +497,44 @@ describe('explorer regressions: following a restart while selected', () => {
 // Open defects (issue #10): `it.fails` pins that each still reproduces; when a fix lands the test
 // fails, and it moves to the describe above as a plain `it`.
 describe('explorer regressions: open defects', () => {
+  it.fails("inv 1: b's own restart right after answering a's, unsaid, is followed and b's session never hears a (explore seed 20261202)", () => {
+    // The same without `answers`: a follows b's last credentials as the answer they look like (rule 3);
+    // b's own restart has no remote credentials and sends no checks, a's checks cannot cross b's NAT, so
+    // b never learns that a followed. The evidence the inference needs never arrives (README: the limit).
+    expectClean({
+      seed: 1,
+      a: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 1,
+      },
+      b: {
+        nat: 'portRestrictedCone',
+        role: 'controlling',
+        stun: true,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 2,
+      },
+      link: { latency: 0, jitter: 1, loss: 0, duplicate: 0, reorder: 0.01 },
+      serverLinkA: { latency: 0, jitter: 1, loss: 0, duplicate: 0.01, reorder: 0 },
+      serverLinkB: { latency: 0, jitter: 1, loss: 0.01, duplicate: 0.01, reorder: 0.01 },
+      lite: false,
+      answerHints: false,
+    });
+  });
+
   it.fails('inv 1: both sides restart; unproven credentials taken the wrong way (explore seed 300, #805 shrunk)', () => {
     // Both restart within a millisecond; new remote credentials reach each side with nothing to prove
     // whether they answer its restart or restart on their own (remote-restart.ts, rule 3).
