@@ -300,7 +300,7 @@ export interface ServerTrace {
   /** The local address the attempt runs from. */
   readonly hostAddress: string;
   /** The step. */
-  readonly step: 'started' | 'request' | 'response' | 'mapped' | 'allocated' | 'error';
+  readonly step: 'started' | 'request' | 'response' | 'mapped' | 'allocated' | 'error' | 'dropped';
   /** `request` and `response`: the STUN/TURN method (`Binding`, `Allocate`, `Refresh`...). */
   readonly method?: string;
   /** `request` and `response`: the transaction ID (hex). */
@@ -311,8 +311,15 @@ export interface ServerTrace {
   readonly kind?: string;
   /** `error`, or an error `response`: the server's error code. */
   readonly code?: number;
-  /** `error`: the cause in words; an error `response`: the server's reason phrase. */
+  /**
+   * `error`: the cause in words; an error `response`: the server's reason
+   * phrase; `dropped`: why a datagram from the server was dropped
+   * (`malformed`, `unexpected`, `unmatched`, `unauthenticated`,
+   * `no-permission`, `unknown-channel`; counted in `getStats()`).
+   */
   readonly reason?: string;
+  /** `dropped`: the datagram's size in bytes. */
+  readonly length?: number;
 }
 
 /** A datagram was dropped (the counters in `getStats()` say how many, this says which). */

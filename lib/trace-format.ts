@@ -56,7 +56,7 @@ function describe(e: TraceRecord): string {
     case 'role':
       return e.role;
     case 'server':
-      return `${e.url} from ${e.hostAddress || '?'} ${e.step}${e.method === undefined ? '' : ` ${e.method}`}${e.transactionId === undefined ? '' : ` tx ${e.transactionId}`}${e.address === undefined ? '' : ` ${e.address}`}${e.kind === undefined ? '' : ` ${e.kind}`}${e.code === undefined ? '' : ` ${e.code}`}${e.reason === undefined ? '' : ` ${e.reason}`}`;
+      return `${e.url} from ${e.hostAddress || '?'} ${e.step}${e.method === undefined ? '' : ` ${e.method}`}${e.transactionId === undefined ? '' : ` tx ${e.transactionId}`}${e.address === undefined ? '' : ` ${e.address}`}${e.kind === undefined ? '' : ` ${e.kind}`}${e.code === undefined ? '' : ` ${e.code}`}${e.reason === undefined ? '' : ` ${e.reason}`}${e.length === undefined ? '' : ` (${e.length} bytes)`}`;
     case 'datagram-dropped':
       return `${e.length} bytes from ${e.from} socket ${e.socketId}: ${e.reason}`;
     case 'remote-credentials-missing':

@@ -336,7 +336,9 @@ describe('TurnAllocation: permissions and the data path', () => {
   it('delivers Data indications only from peers with a permission', () => {
     const { allocation, server } = allocate();
     allocation.handleInbound(server.dataIndication(PEER, bytes('too early')), 5);
-    expect(events(allocation)).toEqual([]);
+    expect(events(allocation)).toEqual([
+      { type: 'dropped', reason: 'no-permission', length: expect.any(Number) },
+    ]);
     grantPermission(allocation, server, 10);
     allocation.handleInbound(server.dataIndication({ ...PEER, port: 7000 }, bytes('hi')), 20);
     const [event] = events(allocation);
@@ -371,7 +373,10 @@ describe('TurnAllocation: permissions and the data path', () => {
     allocation.handleInbound(encodeChannelData(0x4000, bytes('back'), false), 130);
     allocation.handleInbound(encodeChannelData(0x4001, bytes('nobody'), false), 131);
     const delivered = events(allocation);
-    expect(delivered).toMatchObject([{ type: 'data', address: PEER.address, port: PEER.port }]);
+    expect(delivered).toMatchObject([
+      { type: 'data', address: PEER.address, port: PEER.port },
+      { type: 'dropped', reason: 'unknown-channel', length: 4 + 6 },
+    ]);
     expect(Buffer.from((delivered[0] as { data: Uint8Array }).data).toString()).toBe('back');
     // Channel refresh at 110 + 540 s (the permission refresh comes first, at 240 s).
     allocation.handleTimeout(240_000);
@@ -397,7 +402,7 @@ describe('TurnAllocation: permissions and the data path', () => {
     allocation.handleInbound(server.error(bind, 400, 'Bad Request'), 102);
     events(allocation);
     allocation.handleInbound(encodeChannelData(0x4000, bytes('late'), false), 103);
-    expect(events(allocation)).toEqual([]);
+    expect(events(allocation)).toEqual([{ type: 'dropped', reason: 'unknown-channel', length: 4 + 4 }]);
     expect(allocation.counters.droppedPackets).toBe(1);
   });
 
@@ -410,7 +415,9 @@ describe('TurnAllocation: permissions and the data path', () => {
     allocation.handleInbound(server.error(request, 403, 'Forbidden'), 2);
     events(allocation);
     allocation.handleInbound(server.dataIndication(PEER, bytes('refused')), 3);
-    expect(events(allocation)).toEqual([]);
+    expect(events(allocation)).toEqual([
+      { type: 'dropped', reason: 'no-permission', length: expect.any(Number) },
+    ]);
   });
 
   it('pads ChannelData to 4 bytes over TCP', () => {

@@ -24,7 +24,7 @@ import {
 } from './requests.js';
 import { ClientTransactions, transactionTimeout } from './transactions.js';
 import { createTurnCounters, type TurnCounters } from './turn-counters.js';
-import type { AllocationState, TurnAllocationConfig, TurnEvent } from './turn-types.js';
+import type { AllocationState, TurnAllocationConfig, TurnDropReason, TurnEvent } from './turn-types.js';
 
 const DEFAULT_LIFETIME = 600;
 /** Largest datagram a Send indication or ChannelData message can carry (16-bit lengths, headers). */
@@ -84,13 +84,13 @@ export class TurnAllocation {
     }
     const message = decodeStun(bytes);
     if (!message) {
-      this.counters.droppedPackets++;
+      this.drop('malformed', bytes.length);
       return true;
     }
     if (message.cls === 'success' || message.cls === 'error') this.handleResponse(message, now);
     else if (message.cls === 'indication' && message.method === StunMethod.Data)
       receiveDataIndication(this, message);
-    else this.counters.droppedPackets++;
+    else this.drop('unexpected', bytes.length);
     return true;
   }
 
@@ -224,10 +224,21 @@ export class TurnAllocation {
     this.events.push(event);
   }
 
+  /**
+   * Drops a datagram from the server: counted (`unauthenticatedResponses`
+   * or `droppedPackets`) and reported as a `dropped` event for `trace$`.
+   * @internal
+   */
+  drop(reason: TurnDropReason, length: number): void {
+    if (reason === 'unauthenticated') this.counters.unauthenticatedResponses++;
+    else this.counters.droppedPackets++;
+    this.events.push({ type: 'dropped', reason, length });
+  }
+
   private handleResponse(response: StunMessageView, now: number): void {
     const context = this.transactions.peek(response.transactionId);
     if (!context) {
-      this.counters.droppedPackets++;
+      this.drop('unmatched', response.raw.length);
       return;
     }
     // Responses to signed requests must be signed (401/438 challenges never are).
@@ -237,7 +248,7 @@ export class TurnAllocation {
       (response.hasIntegrity && key !== undefined && !signed) ||
       (response.cls === 'success' && context.authenticated && !signed)
     ) {
-      this.counters.unauthenticatedResponses++;
+      this.drop('unauthenticated', response.raw.length);
       return;
     }
     this.transactions.finish(response.transactionId, now);

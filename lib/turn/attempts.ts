@@ -9,6 +9,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { Candidate } from '../candidate-types.js';
 import { ipVersion } from '../core/address.js';
 import type { StunAddress } from '../stun/types.js';
+import type { ServerTrace } from '../trace-events.js';
 import type { PacketSocket } from '../transport/types.js';
 import { BindingProbe, type BindingProbeEvent } from './binding-probe.js';
 import { relayCandidate } from './candidates.js';
@@ -37,9 +38,15 @@ export interface AttemptContext {
   error(attempt: Attempt, error: Omit<IceServerError, 'url' | 'hostAddress'>): void;
   /** Whether anyone listens to `trace$`: with nobody, no request or response is looked at. */
   tracing?(): boolean;
-  /** A request to the server or its answer, for `trace$`. */
-  transaction?(attempt: Attempt, step: NonNullable<ReturnType<typeof serverTransactionStep>>): void;
+  /** A request to the server, its answer, or a datagram from it dropped, for `trace$`. */
+  transaction?(attempt: Attempt, step: ServerStep): void;
 }
+
+/** The part of a `server` trace event an attempt fills in. */
+export type ServerStep = Pick<
+  ServerTrace,
+  'step' | 'method' | 'transactionId' | 'code' | 'reason' | 'length'
+>;
 
 /** Which server, from where. */
 export interface AttemptSpec {
@@ -252,6 +259,9 @@ class TurnAttempt extends BaseAttempt {
     this.client = new TurnClient(config, context.scheduler, path, {
       allocated: (relay, mapped) => this.allocated(relay, mapped),
       error: (event) => this.onError(event, path),
+      dropped: ({ reason, length }) => {
+        if (context.tracing?.() === true) context.transaction?.(this, { step: 'dropped', reason, length });
+      },
     });
     this.client.start();
   }

@@ -150,14 +150,22 @@ export class ServerGathering {
   route(socketId: number, packet: InboundPacket): boolean {
     const routes = this.routes.get(socketId);
     if (routes === undefined) return false;
-    let fromServer = false;
+    let fromServer: Attempt | undefined;
     for (const attempt of routes) {
       if (attempt.server.port !== packet.port || attempt.server.address !== packet.address) continue;
-      fromServer = true;
+      fromServer = attempt;
       if (attempt.deliver(packet.data)) return true;
     }
-    if (fromServer) this.counters.turnDroppedPackets++;
-    return fromServer;
+    if (fromServer === undefined) return false;
+    // From the server, but no attempt of ours took it (say, an answer after the attempt ended).
+    this.counters.turnDroppedPackets++;
+    if (this.config.hooks.tracing?.() === true) {
+      this.traceStep(fromServer.url.url, fromServer.host.address, 'dropped', {
+        reason: 'unmatched',
+        length: packet.data.length,
+      });
+    }
+    return true;
   }
 
   /** ICE restart: attempts that failed are tried again (srflx candidates are kept; see {@link renewAllocations}). */

@@ -26,6 +26,8 @@ export interface TurnClientHandlers {
   allocated(socket: TurnRelaySocket, mapped: StunAddress | undefined): void;
   /** A failure event of the allocation; `fatal` ones end it (a relay socket, if any, completes). */
   error(event: Extract<TurnEvent, { type: 'error' }>): void;
+  /** A datagram from the server was dropped (already counted). */
+  dropped?(event: Extract<TurnEvent, { type: 'dropped' }>): void;
 }
 
 /** One TURN allocation driven on a scheduler, talking to its server over `path`. */
@@ -116,6 +118,9 @@ export class TurnClient {
         this.handlers.error(event);
         // Reported first; then the relay socket completes and its user retires it.
         if (event.fatal) this.relay?.end();
+        return;
+      case 'dropped':
+        this.handlers.dropped?.(event);
         return;
     }
   };

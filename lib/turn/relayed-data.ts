@@ -17,7 +17,7 @@ export function receiveDataIndication(allocation: TurnAllocation, message: StunM
   const peer = message.xorPeerAddress;
   const permission = peer && allocation.peers.permission(peer.address);
   if (!peer || !message.data || permission === undefined || permission.state === 'failed') {
-    allocation.counters.droppedPackets++;
+    allocation.drop(peer && message.data ? 'no-permission' : 'malformed', message.raw.length);
     return;
   }
   received(allocation, peer.address, peer.port, message.data);
@@ -28,7 +28,7 @@ export function receiveChannelData(allocation: TurnAllocation, bytes: Uint8Array
   const message = decodeChannelData(bytes);
   const peer = message && allocation.peers.peerOfChannel(message.channel);
   if (!message || !peer) {
-    allocation.counters.droppedPackets++;
+    allocation.drop(message ? 'unknown-channel' : 'malformed', bytes.length);
     return;
   }
   received(allocation, peer.address, peer.port, message.data);

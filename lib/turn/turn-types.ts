@@ -40,7 +40,26 @@ export type TurnEvent =
       readonly peer?: string;
       /** The allocation is gone: no relayed traffic any more. */
       readonly fatal: boolean;
-    };
+    }
+  /** A datagram from the server was dropped (and counted): for `trace$`. */
+  | { readonly type: 'dropped'; readonly reason: TurnDropReason; readonly length: number };
+
+/**
+ * Why a datagram from the TURN server was dropped:
+ * - `malformed`: neither a STUN message nor ChannelData, or a broken one;
+ * - `unexpected`: a STUN message of a class or method a client never gets;
+ * - `unmatched`: a response to no transaction of ours;
+ * - `unauthenticated`: a response with missing or wrong MESSAGE-INTEGRITY;
+ * - `no-permission`: a Data indication from a peer we gave no permission;
+ * - `unknown-channel`: ChannelData on a channel we did not bind.
+ */
+export type TurnDropReason =
+  | 'malformed'
+  | 'unexpected'
+  | 'unmatched'
+  | 'unauthenticated'
+  | 'no-permission'
+  | 'unknown-channel';
 
 /** Lifecycle of an allocation. */
 export type AllocationState = 'new' | 'allocating' | 'allocated' | 'failed' | 'closed';
