@@ -1,14 +1,16 @@
 /**
  * The explorer from the command line, for long runs:
  *
- *   npm run explore -- --runs 10000 --seed 42 [--no-shrink] [--verbose]
+ *   npm run explore -- --runs 10000 --seed 42 [--no-shrink] [--verbose] [--answers said|unsaid]
  *   npm run explore -- --scenario '<scenario JSON>'   (one session, traced)
  *
  * Generates `--runs` scenarios from `--seed` (default: random, printed),
  * runs each on a FastScheduler, checks the invariants (see runner.ts) and
  * prints sessions/second and the failures grouped by invariant, each with
  * the fast-check seed and path that replays it and its (shrunk, unless
- * `--no-shrink`) scenario. Exit code 1 when something failed.
+ * `--no-shrink`) scenario. Exit code 1 when something failed. `--answers`
+ * fixes whether signalling says what new credentials answer (default: half
+ * the sessions each way, as the scenarios draw it).
  */
 import fc from 'fast-check';
 import { type InvariantId, runScenario, type Violation } from './runner.js';
@@ -30,6 +32,12 @@ const runs = Number(arg('runs') ?? 1000);
 const seed = Number(arg('seed') ?? Math.floor(Math.random() * 2 ** 31));
 const shrink = !process.argv.includes('--no-shrink');
 const verbose = process.argv.includes('--verbose');
+const answers = arg('answers');
+if (answers !== undefined && answers !== 'said' && answers !== 'unsaid')
+  throw new Error('--answers must be said or unsaid');
+/** The scenarios explored: as drawn, or with `answerHints` fixed by `--answers`. */
+const arbitrary =
+  answers === undefined ? scenarioArb : scenarioArb.map((s) => ({ ...s, answerHints: answers === 'said' }));
 if (!Number.isSafeInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
 if (!Number.isSafeInteger(seed)) throw new Error('--seed must be an integer');
 
@@ -40,14 +48,16 @@ interface Failure {
   readonly violations: Violation[];
 }
 
-console.log(`explore: ${runs} sessions, seed ${seed}${shrink ? '' : ', no shrinking'}`);
+console.log(
+  `explore: ${runs} sessions, seed ${seed}${shrink ? '' : ', no shrinking'}${answers ? `, answers ${answers}` : ''}`,
+);
 const failures: Failure[] = [];
 const census = { enforced: 0, pathless: 0, connected: 0, actions: 0, virtualMs: 0, peakQueue: 0 };
 const started = performance.now();
 // One fc.check per session keeps each failure's own seed and path, so all failures are reported, not just the first.
 const rng = fc.sample(fc.integer({ min: 0, max: 2 ** 31 - 1 }), { numRuns: runs, seed });
 for (const [index, runSeed] of rng.entries()) {
-  const [scenario] = fc.sample(scenarioArb, { numRuns: 1, seed: runSeed });
+  const [scenario] = fc.sample(arbitrary, { numRuns: 1, seed: runSeed });
   if (scenario === undefined) continue;
   const result = runScenario(scenario);
   if (result.enforced) census.enforced++;
@@ -99,7 +109,7 @@ for (const [invariant, list] of byInvariant) {
   if (first === undefined) continue;
   const runSeed = Number(first.failure.path.slice(5));
   const details = fc.check(
-    fc.property(scenarioArb, (s) => !runScenario(s).violations.some((v) => v.invariant === invariant)),
+    fc.property(arbitrary, (s) => !runScenario(s).violations.some((v) => v.invariant === invariant)),
     { seed: runSeed, numRuns: 1, endOnFailure: !shrink },
   );
   if (!details.failed || details.counterexample === null) {
