@@ -342,79 +342,83 @@ describe('explorer regressions', () => {
   });
 });
 
+/** Explore seed 300, #805 shrunk: both sides restart within a millisecond. */
+const SEED_300_BOTH_RESTART: Scenario = {
+  seed: 1,
+  a: {
+    nat: 'none',
+    role: 'controlling',
+    stun: false,
+    turn: true,
+    credentialsDelay: 0,
+    candidateDelay: 1,
+    trickleStep: 1,
+    endOfCandidates: 'prompt',
+    lateEndDelay: 1000,
+    restartAt: 990,
+  },
+  b: {
+    nat: 'symmetric',
+    role: 'controlling',
+    stun: false,
+    turn: false,
+    credentialsDelay: 0,
+    candidateDelay: 0,
+    trickleStep: 0,
+    endOfCandidates: 'prompt',
+    lateEndDelay: 1000,
+    restartAt: 991,
+  },
+  link: { latency: 64, jitter: 91, loss: 0, duplicate: 0, reorder: 0 },
+  serverLinkA: { latency: 0, jitter: 1, loss: 0, duplicate: 0, reorder: 0.01 },
+  serverLinkB: { latency: 0, jitter: 0, loss: 0.01, duplicate: 0, reorder: 0.01 },
+  lite: false,
+};
+
+/** Explore seed 20261202: a restarts (1 ms), b answers it, then restarts on its own (2 ms). */
+const RESTART_AFTER_ANSWERING: Scenario = {
+  seed: 1,
+  a: {
+    nat: 'symmetric',
+    role: 'controlling',
+    stun: false,
+    turn: true,
+    credentialsDelay: 0,
+    candidateDelay: 0,
+    trickleStep: 0,
+    endOfCandidates: 'prompt',
+    lateEndDelay: 1000,
+    restartAt: 1,
+  },
+  b: {
+    nat: 'portRestrictedCone',
+    role: 'controlling',
+    stun: true,
+    turn: false,
+    credentialsDelay: 0,
+    candidateDelay: 0,
+    trickleStep: 0,
+    endOfCandidates: 'prompt',
+    lateEndDelay: 1000,
+    restartAt: 2,
+  },
+  link: { latency: 0, jitter: 1, loss: 0, duplicate: 0, reorder: 0.01 },
+  serverLinkA: { latency: 0, jitter: 1, loss: 0, duplicate: 0.01, reorder: 0 },
+  serverLinkB: { latency: 0, jitter: 1, loss: 0.01, duplicate: 0.01, reorder: 0.01 },
+  lite: false,
+};
+
 describe('explorer regressions: what credentials answer, said by signalling', () => {
   it("inv 1: b's own restart right after answering a's is answered, when signalling says it answers nothing (explore seed 20261202)", () => {
     // a restarts (1 ms), b answers it, then restarts on its own (2 ms). Told that b's last credentials
     // answer nothing, a answers them with a restart; b's new session takes a's as its first.
-    expectClean({
-      seed: 1,
-      a: {
-        nat: 'symmetric',
-        role: 'controlling',
-        stun: false,
-        turn: true,
-        credentialsDelay: 0,
-        candidateDelay: 0,
-        trickleStep: 0,
-        endOfCandidates: 'prompt',
-        lateEndDelay: 1000,
-        restartAt: 1,
-      },
-      b: {
-        nat: 'portRestrictedCone',
-        role: 'controlling',
-        stun: true,
-        turn: false,
-        credentialsDelay: 0,
-        candidateDelay: 0,
-        trickleStep: 0,
-        endOfCandidates: 'prompt',
-        lateEndDelay: 1000,
-        restartAt: 2,
-      },
-      link: { latency: 0, jitter: 1, loss: 0, duplicate: 0, reorder: 0.01 },
-      serverLinkA: { latency: 0, jitter: 1, loss: 0, duplicate: 0.01, reorder: 0 },
-      serverLinkB: { latency: 0, jitter: 1, loss: 0.01, duplicate: 0.01, reorder: 0.01 },
-      lite: false,
-      answerHints: true,
-    });
+    expectClean({ ...RESTART_AFTER_ANSWERING, answerHints: true });
   });
 
   it('inv 1: both sides restart within a millisecond; signalling that says what credentials answer settles it (seed 300, #805)', () => {
     // Both restart within a millisecond; new remote credentials reach each side with nothing to prove
     // whether they answer its restart or restart on their own (remote-restart.ts, rule 3).
-    expectClean({
-      seed: 1,
-      a: {
-        nat: 'none',
-        role: 'controlling',
-        stun: false,
-        turn: true,
-        credentialsDelay: 0,
-        candidateDelay: 1,
-        trickleStep: 1,
-        endOfCandidates: 'prompt',
-        lateEndDelay: 1000,
-        restartAt: 990,
-      },
-      b: {
-        nat: 'symmetric',
-        role: 'controlling',
-        stun: false,
-        turn: false,
-        credentialsDelay: 0,
-        candidateDelay: 0,
-        trickleStep: 0,
-        endOfCandidates: 'prompt',
-        lateEndDelay: 1000,
-        restartAt: 991,
-      },
-      link: { latency: 64, jitter: 91, loss: 0, duplicate: 0, reorder: 0 },
-      serverLinkA: { latency: 0, jitter: 1, loss: 0, duplicate: 0, reorder: 0.01 },
-      serverLinkB: { latency: 0, jitter: 0, loss: 0.01, duplicate: 0, reorder: 0.01 },
-      lite: false,
-      answerHints: true,
-    });
+    expectClean({ ...SEED_300_BOTH_RESTART, answerHints: true });
   });
 });
 
@@ -501,73 +505,12 @@ describe('explorer regressions: open defects', () => {
     // The same without `answers`: a follows b's last credentials as the answer they look like (rule 3);
     // b's own restart has no remote credentials and sends no checks, a's checks cannot cross b's NAT, so
     // b never learns that a followed. The evidence the inference needs never arrives (README: the limit).
-    expectClean({
-      seed: 1,
-      a: {
-        nat: 'symmetric',
-        role: 'controlling',
-        stun: false,
-        turn: true,
-        credentialsDelay: 0,
-        candidateDelay: 0,
-        trickleStep: 0,
-        endOfCandidates: 'prompt',
-        lateEndDelay: 1000,
-        restartAt: 1,
-      },
-      b: {
-        nat: 'portRestrictedCone',
-        role: 'controlling',
-        stun: true,
-        turn: false,
-        credentialsDelay: 0,
-        candidateDelay: 0,
-        trickleStep: 0,
-        endOfCandidates: 'prompt',
-        lateEndDelay: 1000,
-        restartAt: 2,
-      },
-      link: { latency: 0, jitter: 1, loss: 0, duplicate: 0, reorder: 0.01 },
-      serverLinkA: { latency: 0, jitter: 1, loss: 0, duplicate: 0.01, reorder: 0 },
-      serverLinkB: { latency: 0, jitter: 1, loss: 0.01, duplicate: 0.01, reorder: 0.01 },
-      lite: false,
-      answerHints: false,
-    });
+    expectClean({ ...RESTART_AFTER_ANSWERING, answerHints: false });
   });
 
   it.fails('inv 1: both sides restart; unproven credentials taken the wrong way (explore seed 300, #805 shrunk)', () => {
     // Both restart within a millisecond; new remote credentials reach each side with nothing to prove
     // whether they answer its restart or restart on their own (remote-restart.ts, rule 3).
-    expectClean({
-      seed: 1,
-      a: {
-        nat: 'none',
-        role: 'controlling',
-        stun: false,
-        turn: true,
-        credentialsDelay: 0,
-        candidateDelay: 1,
-        trickleStep: 1,
-        endOfCandidates: 'prompt',
-        lateEndDelay: 1000,
-        restartAt: 990,
-      },
-      b: {
-        nat: 'symmetric',
-        role: 'controlling',
-        stun: false,
-        turn: false,
-        credentialsDelay: 0,
-        candidateDelay: 0,
-        trickleStep: 0,
-        endOfCandidates: 'prompt',
-        lateEndDelay: 1000,
-        restartAt: 991,
-      },
-      link: { latency: 64, jitter: 91, loss: 0, duplicate: 0, reorder: 0 },
-      serverLinkA: { latency: 0, jitter: 1, loss: 0, duplicate: 0, reorder: 0.01 },
-      serverLinkB: { latency: 0, jitter: 0, loss: 0.01, duplicate: 0, reorder: 0.01 },
-      lite: false,
-    });
+    expectClean(SEED_300_BOTH_RESTART);
   });
 });
