@@ -58,6 +58,66 @@ function grantPermission(allocation: TurnAllocation, server: ScriptedTurnServer,
   return sent(allocation);
 }
 
+describe('TurnAllocation: 437 Allocation Mismatch (an allocation of ours still on the 5-tuple)', () => {
+  /** Runs the 401 challenge and answers the authenticated Allocate with 437; returns what came next. */
+  function mismatched(server: ScriptedTurnServer) {
+    const allocation = newAllocation();
+    allocation.start(0);
+    allocation.handleInbound(server.challenge(server.read(allocation.pollTransmit())), 10);
+    const signed = server.read(allocation.pollTransmit());
+    allocation.handleInbound(server.error(signed, 437, 'Allocation Mismatch'), 20);
+    return { allocation, next: server.read(allocation.pollTransmit()) };
+  }
+
+  it('deletes it with a signed Refresh LIFETIME 0, then allocates again', () => {
+    const server = new ScriptedTurnServer();
+    const { allocation, next } = mismatched(server);
+    expect(METHOD_NAMES[next.method]).toBe('Refresh');
+    expect(next.lifetime).toBe(0);
+    server.expectSigned(next);
+    expect(events(allocation)).toEqual([]); // not a failure (yet)
+    // The old allocation may already be gone (its own Refresh arrived late): a 437 answer does too.
+    allocation.handleInbound(server.error(next, 437, 'Allocation Mismatch'), 30);
+    const again = server.read(allocation.pollTransmit());
+    expect(METHOD_NAMES[again.method]).toBe('Allocate');
+    allocation.handleInbound(server.allocated(again), 40);
+    expect(events(allocation)).toMatchObject([{ type: 'allocated' }]);
+    expect(allocation.state).toBe('allocated');
+  });
+
+  it('retransmits that Refresh like any request, and allocates again when it gets no answer', () => {
+    const server = new ScriptedTurnServer();
+    const { allocation } = mismatched(server);
+    let now = 20;
+    const refreshes: number[] = [];
+    for (
+      let next = allocation.nextTimeout();
+      next !== undefined && refreshes.length < 20;
+      next = allocation.nextTimeout()
+    ) {
+      now = next;
+      allocation.handleTimeout(now);
+      const out = sent(allocation).map((b) => server.read(b));
+      refreshes.push(...out.filter((m) => METHOD_NAMES[m.method] === 'Refresh').map(() => now));
+      if (out.some((m) => METHOD_NAMES[m.method] === 'Allocate')) break;
+    }
+    expect(refreshes.length).toBeGreaterThan(1); // retransmitted
+    expect(allocation.state).toBe('allocating'); // and the Allocate went out again
+  });
+
+  it('fails on a second 437: the 5-tuple belongs to someone else', () => {
+    const server = new ScriptedTurnServer();
+    const { allocation, next } = mismatched(server);
+    allocation.handleInbound(server.success(next), 30);
+    const again = server.read(allocation.pollTransmit());
+    allocation.handleInbound(server.error(again, 437, 'Allocation Mismatch'), 40);
+    expect(events(allocation)).toMatchObject([
+      { type: 'error', kind: 'turn-allocate', code: 437, fatal: true },
+    ]);
+    expect(allocation.state).toBe('failed');
+  });
+});
+
 describe('TurnAllocation: Allocate with long-term credentials', () => {
   it('sends an unauthenticated Allocate, answers the 401 with USERNAME/REALM/NONCE/MESSAGE-INTEGRITY', () => {
     const server = new ScriptedTurnServer();
@@ -144,10 +204,9 @@ describe('TurnAllocation: Allocate with long-term credentials', () => {
 
   it.each([
     [403, 'Forbidden'],
-    [437, 'Allocation Mismatch'],
     [486, 'Allocation Quota Reached'],
     [508, 'Insufficient Capacity'],
-  ])('turns %i %s into a fatal turn-allocate error event', (code, reason) => {
+  ])('turns %i %s into a fatal turn-allocate error event (437: see its own tests)', (code, reason) => {
     const server = new ScriptedTurnServer();
     const allocation = newAllocation();
     allocation.start(0);

@@ -53,6 +53,8 @@ export class TurnAllocation {
   /** @internal */
   readonly credentials: LongTermCredentials;
   private readonly events: TurnEvent[] = [];
+  /** A 437 to our Allocate was answered by deleting the allocation in the way ({@link clearingMismatch}); once only. */
+  private mismatchCleared = false;
   private readonly requestedLifetime: number;
   private refreshAt: number | undefined;
   private expiresAt: number | undefined;
@@ -210,8 +212,8 @@ export class TurnAllocation {
       return;
     }
     const tracked = { ...context, authenticated: built.authenticated };
-    if (context.kind === 'refresh' && context.lifetime === 0) {
-      this.outbox.push(built.bytes); // deallocation: fire and forget
+    if (context.kind === 'refresh' && context.lifetime === 0 && this.state !== 'allocating') {
+      this.outbox.push(built.bytes); // deallocation: fire and forget (clearing a 437 is a transaction)
       return;
     }
     if (!this.transactions.start(built.transactionId, built.bytes, tracked, now)) {
@@ -259,6 +261,14 @@ export class TurnAllocation {
     const code = response.errorCode?.code;
     if (code === 438 && context.stale < MAX_STALE_RETRIES && this.credentials.accept(response)) {
       this.request({ ...context, stale: context.stale + 1 }, now); // Stale Nonce: same request, the new nonce
+    } else if (this.clearingMismatch(context, now)) {
+      // the Allocate went out again
+    } else if (code === 437 && context.kind === 'allocate' && context.authenticated && !this.mismatchCleared) {
+      // RFC 8656 §7.4: the server has an allocation on this 5-tuple. Ours, most likely: a restart renews
+      // allocations from the same host socket, and the old one's Refresh LIFETIME 0 was lost or overtaken.
+      // Delete it (same credentials, same 5-tuple), then ask again, once.
+      this.mismatchCleared = true;
+      this.request({ kind: 'refresh', lifetime: 0, stale: 0 }, now);
     } else if (code === 401 && !context.authenticated && this.credentials.accept(response)) {
       this.request(context, now); // the challenge: now with credentials
     } else {
@@ -267,7 +277,19 @@ export class TurnAllocation {
     }
   }
 
+  /**
+   * The Refresh LIFETIME 0 sent after a 437 to an Allocate: whatever its
+   * answer (success, or 437 because the old allocation already went), or
+   * its timeout, the Allocate is sent again. True when `context` was it.
+   */
+  private clearingMismatch(context: TurnRequest, now: number): boolean {
+    if (context.kind !== 'refresh' || context.lifetime !== 0 || this.state !== 'allocating') return false;
+    this.request({ kind: 'allocate', lifetime: this.requestedLifetime, stale: 0 }, now);
+    return true;
+  }
+
   private succeeded(context: TurnRequest, response: StunMessageView, now: number): void {
+    if (this.clearingMismatch(context, now)) return;
     switch (context.kind) {
       case 'allocate': {
         if (this.state !== 'allocating') return;
@@ -297,6 +319,7 @@ export class TurnAllocation {
 
   /** A request failed: fatal for Allocate and Refresh, a non-fatal event for permissions and channels. */
   private failed(context: TurnRequest, code: number | undefined, reason: string, now: number): void {
+    if (code === undefined && this.clearingMismatch(context, now)) return;
     switch (context.kind) {
       case 'allocate':
       case 'refresh': {

@@ -498,6 +498,65 @@ describe('explorer regressions: following a restart while selected', () => {
   });
 });
 
+describe('explorer regressions: TURN renewal at a restart', () => {
+  it('inv 1: a renewed allocation that meets the old one (437) deletes it and allocates again (explore seed 20261203, #4901)', () => {
+    // b restarts (2946 ms) before connecting: its allocation is renewed from the same host socket. The
+    // old one's Refresh LIFETIME 0 is overtaken on a reordering server link, so the new Allocate gets 437
+    // Allocation Mismatch; b's new generation had no relayed candidate and a (behind a symmetric NAT)
+    // no path. The allocation now deletes the old one with a signed Refresh LIFETIME 0 and asks again.
+    expectClean({
+      seed: 7,
+      a: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: true,
+        turn: false,
+        credentialsDelay: 9,
+        candidateDelay: 1445,
+        trickleStep: 0,
+        endOfCandidates: 'never',
+        lateEndDelay: 7597,
+        restartAt: null,
+      },
+      b: {
+        nat: 'portRestrictedCone',
+        role: 'controlled',
+        stun: false,
+        turn: true,
+        credentialsDelay: 3000,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'late',
+        lateEndDelay: 7185,
+        restartAt: 2946,
+      },
+      link: {
+        latency: 6,
+        jitter: 99,
+        loss: 0,
+        duplicate: 0.05,
+        reorder: 0.05,
+      },
+      serverLinkA: {
+        latency: 6,
+        jitter: 0,
+        loss: 0.02,
+        duplicate: 0.07,
+        reorder: 0,
+      },
+      serverLinkB: {
+        latency: 151,
+        jitter: 39,
+        loss: 0.05,
+        duplicate: 0.05,
+        reorder: 0.17,
+      },
+      lite: false,
+      answerHints: true,
+    });
+  });
+});
+
 // Open defects (issue #10): `it.fails` pins that each still reproduces; when a fix lands the test
 // fails, and it moves to the describe above as a plain `it`.
 describe('explorer regressions: open defects', () => {

@@ -405,6 +405,14 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
         );
       }, at - t);
     });
+    // Traced runs: the STUN/TURN server steps too (a relay missing from a generation shows here).
+    if (say) {
+      agent.trace$.subscribe((e) => {
+        if (e.type !== 'server') return;
+        const what = [e.method, e.code, e.reason, e.address].filter((v) => v !== undefined).join(' ');
+        say(`${st.name} server ${e.step} ${what}`);
+      });
+    }
     agent.selectedPair$.subscribe((pair) => {
       say?.(
         `${st.name} selected ${pair.local.type} ${endpoint(pair.local.address, pair.local.port)} -> ` +
