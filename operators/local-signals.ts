@@ -25,7 +25,10 @@ export interface SignalingAgent {
   /** Gathering state; emits the current value on subscribe. */
   readonly gatheringState$: Observable<GatheringState>;
   /** The current local credentials; `answers`, when given, is signalled along. */
-  getLocalCredentials(): IceCredentials & { readonly answers?: string | null };
+  getLocalCredentials(): IceCredentials & {
+    /** The remote ufrag whose restart these credentials answer, or null; signalled along when given. */
+    readonly answers?: string | null;
+  };
   /** Applies the peer's credentials (`remote.answers`: which of ours they answer, when the peer said). */
   setRemoteCredentials(ufrag: string, pwd: string, remote?: { readonly answers?: string | null }): void;
   /** Applies one of the peer's candidates (`''`: end-of-candidates). */
