@@ -97,7 +97,7 @@ export type {
   TraceStamp,
 } from './trace-events.js';
 export { formatTraceEvent } from './trace-format.js';
-export { connectTcp, listenTcp, withNodeTcp } from './transport/tcp.js';
+export { connectTcp, listenTcp, reserveTcpPort, withNodeTcp } from './transport/tcp.js';
 export type { TcpSocketCounters } from './transport/tcp-socket-limits.js';
 export type {
   AddressFamily,
@@ -108,6 +108,7 @@ export type {
   TcpCloseReason,
   TcpConnection,
   TcpListener,
+  TcpPortReservation,
   Transport,
 } from './transport/types.js';
 export { UdpTransport, type UdpTransportOptions } from './transport/udp.js';

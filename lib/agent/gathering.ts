@@ -92,7 +92,10 @@ export class LocalGathering {
             transport,
             addresses,
             ports,
-            { preAuth: { scheduler: options.scheduler } },
+            {
+              preAuth: { scheduler: options.scheduler },
+              simultaneousOpen: { scheduler: options.scheduler, random: options.random },
+            },
             () => this.context.counters.bindErrors++,
           ).pipe(map((tcp) => ({ ...tcp, tcp: true as const })));
     this.binding = merge(udp$, tcp$).subscribe({

@@ -1,8 +1,9 @@
 /**
  * ICE-TCP host candidates (RFC 6544): per host address, an active candidate
- * (connects on its first check, signals port 9) and a passive one (listens
- * on a port of the `ports` range), each as a {@link TcpPacketSocket} the
- * agent reads and sends through like a UDP socket.
+ * (connects on its first check, signals port 9), a passive one (listens on a
+ * port of the `ports` range) and a simultaneous-open one (connects from a
+ * port of the range it reserves, to the peer's `so` port), each as a
+ * {@link TcpPacketSocket} the agent reads and sends through like a UDP socket.
  * @internal
  * @module
  */
@@ -22,8 +23,10 @@ export interface TcpHostSocket {
 
 /**
  * The TCP sockets of `addresses`: the active ones at once, the passive ones
- * once listening, each bounded by `options`. A listen that fails calls
- * `failed` and is skipped.
+ * once listening, the simultaneous-open ones once their port is reserved
+ * (none when the transport cannot reserve ports or `options` has no
+ * `simultaneousOpen` pacing), each bounded by `options`. A listen or
+ * reservation that fails calls `failed` and is skipped.
  */
 export function openTcpSockets(
   transport: Transport,
@@ -32,8 +35,13 @@ export function openTcpSockets(
   options: TcpSocketOptions,
   failed: () => void,
 ): Observable<TcpHostSocket> {
-  const { listenTcp, connectTcp } = transport;
+  const { listenTcp, connectTcp, reserveTcpPort } = transport;
   if (listenTcp === undefined || connectTcp === undefined) return EMPTY;
+  const pacing = options.simultaneousOpen;
+  const skip = (): Observable<never> => {
+    failed();
+    return EMPTY;
+  };
   return from(addresses).pipe(
     mergeMap((host, index) => {
       const active = TcpPacketSocket.active(
@@ -43,12 +51,24 @@ export function openTcpSockets(
       );
       const passive = listenTcp.call(transport, host.address, ports).pipe(
         map((listener) => ({ socket: TcpPacketSocket.passive(listener, options), index })),
-        catchError(() => {
-          failed();
-          return EMPTY;
-        }),
+        catchError(skip),
       );
-      return merge(of({ socket: active, index }), passive);
+      const so =
+        reserveTcpPort === undefined || pacing === undefined
+          ? EMPTY
+          : reserveTcpPort.call(transport, host.address, ports).pipe(
+              map((reservation) => {
+                const connect = (address: string, port: number) =>
+                  connectTcp.call(transport, host.address, address, port, reservation.port);
+                const socket = TcpPacketSocket.simultaneousOpen(reservation, connect, {
+                  ...options,
+                  simultaneousOpen: pacing,
+                });
+                return { socket, index };
+              }),
+              catchError(skip),
+            );
+      return merge(of({ socket: active, index }), passive, so);
     }),
   );
 }

@@ -21,6 +21,7 @@
  */
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { frameRfc4571, Rfc4571Deframer } from './rfc4571.js';
+import { connectSimultaneously, type SimultaneousOpenPacing } from './tcp-simultaneous-open.js';
 import {
   createTcpSocketCounters,
   DEFAULT_TCP_SOCKET_LIMITS,
@@ -30,7 +31,14 @@ import {
   type TcpSocketCounters,
   type TcpSocketLimits,
 } from './tcp-socket-limits.js';
-import type { AddressFamily, InboundPacket, PacketSocket, TcpConnection, TcpListener } from './types.js';
+import type {
+  AddressFamily,
+  InboundPacket,
+  PacketSocket,
+  TcpConnection,
+  TcpListener,
+  TcpPortReservation,
+} from './types.js';
 
 export {
   DEFAULT_TCP_SOCKET_LIMITS,
@@ -45,6 +53,8 @@ export interface TcpSocketOptions {
   readonly limits?: TcpSocketLimits;
   /** Close connections that do not authenticate in time (off when absent: nothing would authenticate them). */
   readonly preAuth?: TcpPreAuthGuard;
+  /** How a simultaneous-open candidate repeats refused connects (required by {@link TcpPacketSocket.simultaneousOpen}). */
+  readonly simultaneousOpen?: SimultaneousOpenPacing;
 }
 
 /** The TCP functions of a transport a socket needs. */
@@ -88,17 +98,19 @@ export class TcpPacketSocket implements PacketSocket {
   private closed = false;
 
   private constructor(
-    /** `active` opens connections, `passive` accepts them. */
-    readonly tcpType: 'active' | 'passive',
+    /** `active` opens connections, `passive` accepts them, `so` opens them by simultaneous open. */
+    readonly tcpType: 'active' | 'passive' | 'so',
     /** Local address. */
     readonly address: string,
-    /** Listening port (passive) or {@link ACTIVE_CANDIDATE_PORT} (active). */
+    /** Listening port (passive), reserved port (so) or {@link ACTIVE_CANDIDATE_PORT} (active). */
     readonly port: number,
     /** Address family. */
     readonly family: AddressFamily,
     private readonly connector: TcpConnector | undefined,
     private readonly listener: TcpListener | undefined,
     private readonly options: TcpSocketOptions,
+    /** Gives back what the socket holds besides its connections (a so candidate's port). */
+    private readonly release?: () => void,
   ) {
     this.limits = options.limits ?? DEFAULT_TCP_SOCKET_LIMITS;
     this.packets$ = this.packets.asObservable();
@@ -130,6 +142,37 @@ export class TcpPacketSocket implements PacketSocket {
       undefined,
       options,
     );
+  }
+
+  /**
+   * A simultaneous-open candidate's socket on the port of `reservation`
+   * (released on close): its connections are opened from that port with
+   * `connector`, and a refused attempt is repeated as
+   * `options.simultaneousOpen` paces it (see {@link connectSimultaneously}).
+   */
+  static simultaneousOpen(
+    reservation: TcpPortReservation,
+    connector: TcpConnector,
+    options: TcpSocketOptions & { readonly simultaneousOpen: SimultaneousOpenPacing },
+  ): TcpPacketSocket {
+    const socket: TcpPacketSocket = new TcpPacketSocket(
+      'so',
+      reservation.address,
+      reservation.port,
+      reservation.family,
+      (address, port) =>
+        connectSimultaneously(
+          () => connector(address, port),
+          options.simultaneousOpen,
+          () => {
+            socket.counters.connectRetries++;
+          },
+        ),
+      undefined,
+      options,
+      () => reservation.release(),
+    );
+    return socket;
   }
 
   /** Datagrams that could not be sent (no connection, full buffer, too long, closed). */
@@ -217,6 +260,7 @@ export class TcpPacketSocket implements PacketSocket {
     this.listening?.unsubscribe();
     this.listener?.close();
     for (const key of [...this.paths.keys()]) this.drop(key);
+    this.release?.();
     this.packets.complete();
   }
 

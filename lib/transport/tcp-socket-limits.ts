@@ -57,8 +57,10 @@ export const PRE_AUTH_MAX_BYTES = 16 * 1024;
 export interface TcpSocketCounters {
   /** Connections established (opened by us or accepted). */
   connectionsOpened: number;
-  /** Connections that could not be opened (refused, unreachable). */
+  /** Connections that could not be opened (refused, unreachable; a simultaneous-open one once its attempts are spent). */
   connectFailures: number;
+  /** Connect attempts of simultaneous-open candidates repeated after a refusal. */
+  connectRetries: number;
   /** Connections that ended while the socket was open (reset, closed by the peer, error). */
   connectionsLost: number;
   /** Accepted connections reset because `maxConnections` were already open. */
@@ -82,6 +84,7 @@ export function createTcpSocketCounters(): TcpSocketCounters {
   return {
     connectionsOpened: 0,
     connectFailures: 0,
+    connectRetries: 0,
     connectionsLost: 0,
     connectionsRefused: 0,
     preAuthTimeouts: 0,
