@@ -10,6 +10,7 @@
 import { catchError, EMPTY, from, map, merge, mergeMap, type Observable, of } from 'rxjs';
 import { computeFoundation, localPreference } from '../candidate.js';
 import type { Candidate } from '../candidate-types.js';
+import { type CandidatePair, checkedPairOf } from '../core/pair.js';
 import { tcpCandidatePriority, tcpOtherPreference } from '../core/tcp-pairing.js';
 import { TcpPacketSocket, type TcpSocketOptions } from '../transport/tcp-packet-socket.js';
 import { createTcpSocketCounters, type TcpSocketCounters } from '../transport/tcp-socket-limits.js';
@@ -102,4 +103,24 @@ export function sumTcpCounters(sockets: Iterable<{ readonly socket: PacketSocket
     for (const k of Object.keys(sum) as (keyof TcpSocketCounters)[]) sum[k] += socket.counters[k];
   }
   return sum;
+}
+
+/**
+ * Checking concluded on `selected`: closes the TCP connections of the pairs
+ * that lost (RFC 6544 §7.1), keeping those of `keep` (the selected pair and
+ * any pair that may yet carry data) and of the pairs whose checks produced them.
+ */
+export function closeLosingTcpPaths(
+  sockets: Iterable<{ readonly id: number; readonly socket: PacketSocket }>,
+  keep: readonly CandidatePair[],
+): void {
+  const kept = new Set<string>();
+  for (const pair of keep) {
+    for (const p of [pair, checkedPairOf(pair)])
+      kept.add(`${p.local.socketId}|${p.remote.address}|${p.remote.port}`);
+  }
+  for (const { id, socket } of sockets) {
+    if (socket instanceof TcpPacketSocket)
+      socket.pruneConnections((address, port) => kept.has(`${id}|${address}|${port}`));
+  }
 }

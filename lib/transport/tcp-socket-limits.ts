@@ -63,6 +63,8 @@ export interface TcpSocketCounters {
   connectRetries: number;
   /** Connections that ended while the socket was open (reset, closed by the peer, error). */
   connectionsLost: number;
+  /** Connections closed by us because their pair lost once a pair was selected. */
+  connectionsPruned: number;
   /** Accepted connections reset because `maxConnections` were already open. */
   connectionsRefused: number;
   /** Connections reset because no authenticated STUN message came within the guard's timeout. */
@@ -86,6 +88,7 @@ export function createTcpSocketCounters(): TcpSocketCounters {
     connectFailures: 0,
     connectRetries: 0,
     connectionsLost: 0,
+    connectionsPruned: 0,
     connectionsRefused: 0,
     preAuthTimeouts: 0,
     preAuthOverflows: 0,
