@@ -67,6 +67,7 @@ export type {
   IceStatsReport,
   IceTransportStats,
 } from './stats-report.js';
+export type { TcpLimits } from './tcp-options.js';
 export type {
   CheckAnsweredTrace,
   CheckFailedTrace,

@@ -93,7 +93,12 @@ export class LocalGathering {
             addresses,
             ports,
             {
-              preAuth: { scheduler: options.scheduler },
+              limits: options.tcpLimits.socket,
+              preAuth: {
+                scheduler: options.scheduler,
+                timeout: options.tcpLimits.preAuthTimeout,
+                maxBytes: options.tcpLimits.preAuthMaxBytes,
+              },
               simultaneousOpen: { scheduler: options.scheduler, random: options.random },
             },
             () => this.context.counters.bindErrors++,
