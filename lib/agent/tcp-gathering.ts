@@ -124,3 +124,12 @@ export function closeLosingTcpPaths(
       socket.pruneConnections((address, port) => kept.has(`${id}|${address}|${port}`));
   }
 }
+
+/** The TCP counters of the socket `socketId` among `sockets`, when it is a TCP candidate's. */
+export function tcpCountersOf(
+  sockets: ReadonlyMap<number, { readonly socket: PacketSocket }>,
+  socketId: number,
+): TcpSocketCounters | undefined {
+  const socket = sockets.get(socketId)?.socket;
+  return socket instanceof TcpPacketSocket ? socket.counters : undefined;
+}
