@@ -7,7 +7,7 @@ import { type Observable, Subject } from 'rxjs';
 import type { AddressFamily, TcpCloseReason, TcpConnection, TcpListener } from '../transport/types.js';
 import { familyOf } from './network-addresses.js';
 
-/** What an end needs of its network: delivery after the latency, and counting. @internal */
+/** What a {@link VirtualTcpEnd} needs of its network (a `VirtualTcpNetwork`): delivery after the latency, and counting. */
 export interface VirtualTcpWire {
   /** Runs `work` after the one-way latency. */
   later(work: () => void): void;

@@ -17,7 +17,7 @@ import type { PortRange, TcpConnection, TcpListener, TcpPortReservation } from '
 import { familyOf, isValidPortRange, normalizeAddress } from './network-addresses.js';
 import { VirtualListener, VirtualTcpEnd } from './virtual-tcp-end.js';
 
-export { VirtualTcpEnd } from './virtual-tcp-end.js';
+export { VirtualTcpEnd, type VirtualTcpWire } from './virtual-tcp-end.js';
 export { type WithTcpOptions, withTcp } from './with-tcp.js';
 
 const EPHEMERAL_MIN = 49152;
