@@ -30,9 +30,12 @@ export function listenTcp(address: string, ports?: PortRange): Observable<TcpLis
     }
     let server: Server | undefined;
     let settled = false;
+    let draws = 8; // an OS-chosen port may be one held for a simultaneous-open candidate
     const attempt = (port: number): void => {
-      if (port !== 0 && port < max && isReservedTcpPort(address, port)) {
-        attempt(port + 1); // held for a simultaneous-open candidate
+      if (port !== 0 && isReservedTcpPort(address, port)) {
+        // Held for a simultaneous-open candidate: a listener there would stop its connects.
+        if (port < max) attempt(port + 1);
+        else subscriber.error(new BindError(`no free TCP port on ${address} in ${min}-${max}`));
         return;
       }
       const s = createServer({ noDelay: true });
@@ -46,6 +49,18 @@ export function listenTcp(address: string, ports?: PortRange): Observable<TcpLis
           );
       });
       s.listen({ host: address, port, exclusive: true }, () => {
+        const bound = s.address();
+        if (
+          port === 0 &&
+          typeof bound === 'object' &&
+          bound !== null &&
+          isReservedTcpPort(address, bound.port)
+        ) {
+          s.close();
+          if (--draws > 0) attempt(0);
+          else subscriber.error(new BindError(`no free TCP port on ${address}`));
+          return;
+        }
         settled = true;
         subscriber.next(new NodeTcpListener(s));
         subscriber.complete();
