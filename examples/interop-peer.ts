@@ -19,8 +19,9 @@
  * controls (even if `--role` said controlled) and pings. A lite peer told that its remote is
  * lite too reports `error` (two lite agents cannot connect).
  *
- * ICE-TCP (RFC 6544): `--tcp` builds the agent with `tcp: 'only'`: one active (port 9) and one
- * passive TCP host candidate on the host address, RFC 4571 framing on the connections; remote UDP
+ * ICE-TCP (RFC 6544): `--tcp` builds the agent with `tcp: 'only'`: one active (port 9), one
+ * passive and one simultaneous-open (`so`) TCP host candidate on the host address, RFC 4571
+ * framing on the connections; remote UDP
  * candidates are skipped (and logged), `--stun`/`--turn` are ignored (TCP host candidates only).
  *
  * Exit codes: 3 = mode unsupported (`--tcp` with `--lite`: rx-ice's lite agent has no ICE-TCP;

@@ -14,7 +14,7 @@ import { PacketPath } from './agent/packet-path.js';
 import { RemoteCandidateIntake } from './agent/remote-candidates.js';
 import { RemoteCredentialsIntake } from './agent/remote-credentials.js';
 import { SessionDriver } from './agent/session-driver.js';
-import { forgetLostTcpPaths, sumTcpCounters } from './agent/tcp-gathering.js';
+import { forgetLostTcpPaths, sumTcpCounters, tcpCountersOf } from './agent/tcp-gathering.js';
 import { AgentTracer, logTraceToDebug } from './agent/tracer.js';
 import { UfragClaims } from './agent/ufrag-claims.js';
 import type { Candidate } from './candidate-types.js';
@@ -458,7 +458,13 @@ export class IceAgent {
       localUfrag: session.localCredentials.ufrag,
       selectedPairChanges: this.driver.selectedPairChanges,
       servers: this.gathering.servers?.stats().attempts ?? [],
+      tcp: this.context.options.tcp === false ? undefined : this.tcpCounters(),
     });
+  }
+
+  private tcpCounters() {
+    const sockets = this.context.sockets;
+    return { total: sumTcpCounters(sockets.values()), bySocket: (id: number) => tcpCountersOf(sockets, id) };
   }
 
   private plainLocalCandidates(): Candidate[] {

@@ -67,6 +67,7 @@ export type {
   IceStatsReport,
   IceTransportStats,
 } from './stats-report.js';
+export type { TcpLimits } from './tcp-options.js';
 export type {
   CheckAnsweredTrace,
   CheckFailedTrace,
@@ -97,7 +98,7 @@ export type {
   TraceStamp,
 } from './trace-events.js';
 export { formatTraceEvent } from './trace-format.js';
-export { connectTcp, listenTcp, withNodeTcp } from './transport/tcp.js';
+export { connectTcp, listenTcp, reserveTcpPort, withNodeTcp } from './transport/tcp.js';
 export type { TcpSocketCounters } from './transport/tcp-socket-limits.js';
 export type {
   AddressFamily,
@@ -108,6 +109,7 @@ export type {
   TcpCloseReason,
   TcpConnection,
   TcpListener,
+  TcpPortReservation,
   Transport,
 } from './transport/types.js';
 export { UdpTransport, type UdpTransportOptions } from './transport/udp.js';

@@ -6,6 +6,7 @@ import type { IceRole } from './core/pair.js';
 import { DEFAULT_RETRANSMISSION, type RetransmissionPolicy } from './core/retransmission.js';
 import { InvalidOptionError } from './errors.js';
 import type { MdnsMode, MdnsPublisher, MdnsResolver } from './mdns/agent-mdns.js';
+import { type ResolvedTcpLimits, resolveTcpLimits, type TcpLimits } from './tcp-options.js';
 import { withNodeTcp } from './transport/tcp.js';
 import type { PortRange, Transport } from './transport/types.js';
 import { UdpTransport } from './transport/udp.js';
@@ -167,9 +168,11 @@ export interface IceAgentOptions {
   readonly interfacePollInterval?: number;
   /**
    * ICE-TCP (RFC 6544), off by default. `true` gathers, besides the UDP
-   * candidates, two TCP host candidates per address: a passive one listening
-   * on a port of `ports`, and an active one (signaled with port 9) that
-   * connects to the peer's passive candidates; checks, consent and data then
+   * candidates, three TCP host candidates per address: a passive one
+   * listening on a port of `ports`, an active one (signaled with port 9) that
+   * connects to the peer's passive candidates, and a simultaneous-open one
+   * on a reserved port of `ports` that connects to the peer's `so`
+   * candidates as they connect to it; checks, consent and data then
    * travel RFC 4571-framed over one connection per pair. `'only'` gathers the
    * TCP candidates and no UDP ones (for networks that block UDP). The
    * transport must offer `listenTcp` and `connectTcp` (the default one does);
@@ -177,6 +180,12 @@ export interface IceAgentOptions {
    * with `lite` or `iceTransportPolicy: 'relay'`, are errors.
    */
   readonly tcp?: boolean | 'only';
+  /**
+   * Bounds of the ICE-TCP connections (with `tcp`): pre-authentication time
+   * and bytes, connections per candidate, bytes buffered per connection. See
+   * {@link TcpLimits} for defaults and ranges.
+   */
+  readonly tcpLimits?: TcpLimits;
   /**
    * mDNS (RFC 6762) names in candidates: `'resolve'` (default) resolves the
    * remote's `<uuid>.local` candidates with one-shot queries (until resolved,
@@ -234,6 +243,7 @@ export interface ResolvedOptions {
   readonly liteTimeout: number;
   readonly interfacePollInterval: number;
   readonly tcp: boolean | 'only';
+  readonly tcpLimits: ResolvedTcpLimits;
   readonly mdns: MdnsMode;
   readonly mdnsResolver: MdnsResolver | undefined;
   readonly mdnsPublisher: MdnsPublisher | undefined;
@@ -322,6 +332,7 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
     liteTimeout: checkInteger('liteTimeout', options.liteTimeout ?? DEFAULT_LITE_TIMEOUT, 1000, 3_600_000),
     interfacePollInterval: checkPollInterval(options.interfacePollInterval ?? 5000),
     tcp,
+    tcpLimits: resolveTcpLimits(options.tcpLimits),
     mdns,
     mdnsResolver:
       mdns === 'off' ? undefined : (options.mdnsResolver ?? transport.resolveMdns?.bind(transport)),

@@ -9,6 +9,7 @@ import type { Candidate, CandidateType } from './candidate-types.js';
 import type { CandidatePair, IceRole, PairState } from './core/pair.js';
 import type { ConnectionState, IceSession } from './core/session.js';
 import type { TransportCounters } from './stats.js';
+import type { TcpSocketCounters } from './transport/tcp-socket-limits.js';
 import type { IceServerAttemptStats } from './turn/server-stats.js';
 
 /** Fields every entry has (W3C `RTCStats`). */
@@ -41,6 +42,12 @@ export interface IceTransportStats extends IceStatsBase {
   readonly selectedCandidatePairId: string | undefined;
   /** How many times the selected pair changed. */
   readonly selectedCandidatePairChanges: number;
+  /**
+   * rx-ice extension (not W3C): the ICE-TCP counters summed over the TCP
+   * candidates (as `getStats().tcp`; each `local-candidate` entry of a TCP
+   * candidate has its own); undefined without the `tcp` option.
+   */
+  readonly tcp: TcpSocketCounters | undefined;
 }
 
 /** W3C `RTCIceCandidatePairStats`. */
@@ -111,6 +118,14 @@ export interface IceCandidateStats extends IceStatsBase {
   readonly url: string | undefined;
   /** Local relayed candidates: how the agent talks to the TURN server. */
   readonly relayProtocol: 'udp' | 'tcp' | 'tls' | undefined;
+  /** TCP candidates: `active`, `passive` or `so` (RFC 6544 `tcptype`). */
+  readonly tcpType: 'active' | 'passive' | 'so' | undefined;
+  /**
+   * rx-ice extension (not W3C): a local TCP host candidate's connection
+   * counters (opened, lost, refused, pruned, pre-authentication resets,
+   * drops); undefined for other candidates.
+   */
+  readonly tcp: TcpSocketCounters | undefined;
 }
 
 /** One entry of an {@link IceStatsReport}. */
@@ -140,6 +155,11 @@ export function buildStatsReport(input: {
   localUfrag: string;
   selectedPairChanges: number;
   servers: readonly IceServerAttemptStats[];
+  /** ICE-TCP counters: summed (undefined without the `tcp` option) and by local socket. */
+  tcp?: {
+    readonly total: TcpSocketCounters;
+    readonly bySocket: (socketId: number) => TcpSocketCounters | undefined;
+  };
 }): IceStatsReport {
   const report = new Map<string, IceStats>();
   const timestamp = input.now;
@@ -147,13 +167,15 @@ export function buildStatsReport(input: {
   for (const { session, generation } of input.sessions) {
     const local = (c: Candidate) => `IL${generation}-${c.type}-${c.address}-${c.port}`;
     const remote = (c: Candidate) => `IR${generation}-${c.address}-${c.port}`;
-    for (const { candidate } of session.localCandidates) {
+    for (const { candidate, socketId } of session.localCandidates) {
       const id = local(candidate);
       const server = candidate.type === 'host' ? undefined : serverOf(candidate, input.servers);
+      const tcp = candidate.transport === 'tcp' ? input.tcp?.bySocket(socketId) : undefined;
       report.set(id, {
         ...candidateEntry(id, 'local-candidate', candidate, timestamp, session.localCredentials.ufrag),
         url: server?.url,
         relayProtocol: candidate.type === 'relay' ? server?.transport : undefined,
+        tcp: tcp === undefined ? undefined : { ...tcp },
       });
     }
     for (const candidate of session.remoteCandidates) {
@@ -163,6 +185,7 @@ export function buildStatsReport(input: {
         ...candidateEntry(id, 'remote-candidate', candidate, timestamp, ufrag),
         url: undefined,
         relayProtocol: undefined,
+        tcp: undefined,
       });
     }
     for (const pair of session.checklist.pairs) {
@@ -184,6 +207,7 @@ export function buildStatsReport(input: {
     iceState: input.state,
     selectedCandidatePairId: selectedId,
     selectedCandidatePairChanges: input.selectedPairChanges,
+    tcp: input.tcp === undefined ? undefined : { ...input.tcp.total },
   });
   return report;
 }
@@ -194,7 +218,7 @@ function candidateEntry(
   c: Candidate,
   timestamp: number,
   usernameFragment: string | undefined,
-): Omit<IceCandidateStats, 'url' | 'relayProtocol'> {
+): Omit<IceCandidateStats, 'url' | 'relayProtocol' | 'tcp'> {
   return {
     id,
     type,
@@ -209,6 +233,7 @@ function candidateEntry(
     relatedAddress: c.relatedAddress,
     relatedPort: c.relatedPort,
     usernameFragment,
+    tcpType: c.tcpType,
   };
 }
 

@@ -34,12 +34,13 @@ function virtualPair(tcp: IceAgentOptions['tcp'], blockUdp = true) {
 }
 
 describe('ICE-TCP agents on the virtual network (UDP blocked)', () => {
-  it("tcp: 'only' gathers an active (port 9) and a passive TCP candidate per address, and no UDP one", () => {
+  it("tcp: 'only' gathers an active (port 9), a passive and a simultaneous-open TCP candidate per address, and no UDP one", () => {
     const { scheduler, a, b } = virtualPair('only');
     a.gatherCandidates();
     scheduler.flush();
     const lines = a.getLocalCandidates().map((c) => c.candidate);
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
+    expect(lines.some((l) => / tcp \d+ 10\.0\.0\.1 \d+ typ host tcptype so/.test(l))).toBe(true);
     expect(lines.some((l) => / tcp \d+ 10\.0\.0\.1 9 typ host tcptype active/.test(l))).toBe(true);
     expect(lines.some((l) => / tcp \d+ 10\.0\.0\.1 \d+ typ host tcptype passive/.test(l))).toBe(true);
     a.stop();
@@ -92,7 +93,7 @@ describe('ICE-TCP agents on the virtual network (UDP blocked)', () => {
     }, 3000);
     scheduler.flush();
     expect(selected).toBe('udp');
-    expect(a.getLocalCandidates().filter((c) => c.transport === 'tcp')).toHaveLength(2);
+    expect(a.getLocalCandidates().filter((c) => c.transport === 'tcp')).toHaveLength(3);
   });
 
   it('with tcp: true and UDP blocked, the agents fall back to TCP', () => {

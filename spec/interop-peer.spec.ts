@@ -175,7 +175,7 @@ describe('the interop peer, ICE-lite and unsupported modes', () => {
 });
 
 describe('the interop peer, ICE-TCP', () => {
-  it('--tcp signals TCP host candidates only (active port 9, passive), skips remote UDP ones, runs the data test over TCP', async () => {
+  it('--tcp signals TCP host candidates only (active port 9, passive, so), skips remote UDP ones, runs the data test over TCP', async () => {
     const a = startPeer('controlling', '--tcp');
     const b = startPeer('controlled', '--tcp');
     relay(a, b);
@@ -191,9 +191,10 @@ describe('the interop peer, ICE-TCP', () => {
         expect.arrayContaining([
           expect.stringMatching(/^candidate:\S+ 1 tcp \d+ 127\.0\.0\.1 9 typ host tcptype active/),
           expect.stringMatching(/^candidate:\S+ 1 tcp \d+ 127\.0\.0\.1 \d+ typ host tcptype passive/),
+          expect.stringMatching(/^candidate:\S+ 1 tcp \d+ 127\.0\.0\.1 \d+ typ host tcptype so/),
         ]),
       );
-      expect(candidates).toHaveLength(2);
+      expect(candidates).toHaveLength(3);
       const selected = peer.lines.find((l) => l.type === 'selected');
       expect(String(selected?.local)).toMatch(/ tcp .* tcptype (active|passive)/);
       expect(peer.lines.find((l) => l.type === 'done')).toMatchObject({ sent: 5, received: 5 });

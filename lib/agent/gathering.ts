@@ -92,7 +92,15 @@ export class LocalGathering {
             transport,
             addresses,
             ports,
-            { preAuth: { scheduler: options.scheduler } },
+            {
+              limits: options.tcpLimits.socket,
+              preAuth: {
+                scheduler: options.scheduler,
+                timeout: options.tcpLimits.preAuthTimeout,
+                maxBytes: options.tcpLimits.preAuthMaxBytes,
+              },
+              simultaneousOpen: { scheduler: options.scheduler, random: options.random },
+            },
             () => this.context.counters.bindErrors++,
           ).pipe(map((tcp) => ({ ...tcp, tcp: true as const })));
     this.binding = merge(udp$, tcp$).subscribe({

@@ -14,6 +14,7 @@ import { TurnRelaySocket } from '../turn/relay-socket.js';
 import { type AgentContext, nowOf, type SelectedPair } from './context.js';
 import { PairWatch } from './pair-watch.js';
 import { RoundTripMeter } from './round-trips.js';
+import { closeLosingTcpPaths } from './tcp-gathering.js';
 
 /** Periodic work that rides along on the session timer (interface polls). */
 export interface TimerPassenger {
@@ -267,6 +268,7 @@ export class SessionDriver {
       case 'state':
         // While the old generation still carries data, a restart is not a loss of connectivity.
         this.showState(this.previous && isBeforeConnection(event.state) ? this.previous.state : event.state);
+        if (event.state === 'completed') this.closeLosingTcpPaths(session);
         break;
       case 'selected-pair': {
         // Data over a relay: bind a TURN channel to the peer (4-byte ChannelData headers from now on).
@@ -283,6 +285,7 @@ export class SessionDriver {
           this.previous.close();
           this.previous = undefined;
         }
+        if (session.state === 'completed') this.closeLosingTcpPaths(session); // renominated, failed over
         break;
       }
       case 'role':
@@ -291,6 +294,23 @@ export class SessionDriver {
       case 'remote-candidate':
         break;
     }
+  }
+
+  /**
+   * ICE-TCP connections of pairs that lost are closed once checking has
+   * concluded on a selected pair (state `completed`) and whenever the
+   * selected pair changes after that. Nomination is final (RFC 8445) unless
+   * renomination is agreed: then every valid pair may yet be nominated (a
+   * failover backup among them), so valid pairs keep theirs. The path of the
+   * last restart keeps its own.
+   */
+  private closeLosingTcpPaths(session: IceSession): void {
+    const selected = session.selectedPair;
+    if (this.context.options.tcp === false || selected === undefined) return;
+    const keep = [selected];
+    if (this.retiredPath !== undefined) keep.push(this.retiredPath);
+    if (session.renominationAgreed) for (const p of session.checklist.pairs) if (p.valid) keep.push(p);
+    closeLosingTcpPaths(this.context.sockets.values(), keep);
   }
 
   private rearmTimer(): void {

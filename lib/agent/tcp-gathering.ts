@@ -1,14 +1,16 @@
 /**
  * ICE-TCP host candidates (RFC 6544): per host address, an active candidate
- * (connects on its first check, signals port 9) and a passive one (listens
- * on a port of the `ports` range), each as a {@link TcpPacketSocket} the
- * agent reads and sends through like a UDP socket.
+ * (connects on its first check, signals port 9), a passive one (listens on a
+ * port of the `ports` range) and a simultaneous-open one (connects from a
+ * port of the range it reserves, to the peer's `so` port), each as a
+ * {@link TcpPacketSocket} the agent reads and sends through like a UDP socket.
  * @internal
  * @module
  */
 import { catchError, EMPTY, from, map, merge, mergeMap, type Observable, of } from 'rxjs';
 import { computeFoundation, localPreference } from '../candidate.js';
 import type { Candidate } from '../candidate-types.js';
+import { type CandidatePair, checkedPairOf } from '../core/pair.js';
 import { tcpCandidatePriority, tcpOtherPreference } from '../core/tcp-pairing.js';
 import { TcpPacketSocket, type TcpSocketOptions } from '../transport/tcp-packet-socket.js';
 import { createTcpSocketCounters, type TcpSocketCounters } from '../transport/tcp-socket-limits.js';
@@ -22,8 +24,10 @@ export interface TcpHostSocket {
 
 /**
  * The TCP sockets of `addresses`: the active ones at once, the passive ones
- * once listening, each bounded by `options`. A listen that fails calls
- * `failed` and is skipped.
+ * once listening, the simultaneous-open ones once their port is reserved
+ * (none when the transport cannot reserve ports or `options` has no
+ * `simultaneousOpen` pacing), each bounded by `options`. A listen or
+ * reservation that fails calls `failed` and is skipped.
  */
 export function openTcpSockets(
   transport: Transport,
@@ -32,8 +36,13 @@ export function openTcpSockets(
   options: TcpSocketOptions,
   failed: () => void,
 ): Observable<TcpHostSocket> {
-  const { listenTcp, connectTcp } = transport;
+  const { listenTcp, connectTcp, reserveTcpPort } = transport;
   if (listenTcp === undefined || connectTcp === undefined) return EMPTY;
+  const pacing = options.simultaneousOpen;
+  const skip = (): Observable<never> => {
+    failed();
+    return EMPTY;
+  };
   return from(addresses).pipe(
     mergeMap((host, index) => {
       const active = TcpPacketSocket.active(
@@ -43,12 +52,24 @@ export function openTcpSockets(
       );
       const passive = listenTcp.call(transport, host.address, ports).pipe(
         map((listener) => ({ socket: TcpPacketSocket.passive(listener, options), index })),
-        catchError(() => {
-          failed();
-          return EMPTY;
-        }),
+        catchError(skip),
       );
-      return merge(of({ socket: active, index }), passive);
+      const so =
+        reserveTcpPort === undefined || pacing === undefined
+          ? EMPTY
+          : reserveTcpPort.call(transport, host.address, ports).pipe(
+              map((reservation) => {
+                const connect = (address: string, port: number) =>
+                  connectTcp.call(transport, host.address, address, port, reservation.port);
+                const socket = TcpPacketSocket.simultaneousOpen(reservation, connect, {
+                  ...options,
+                  simultaneousOpen: pacing,
+                });
+                return { socket, index };
+              }),
+              catchError(skip),
+            );
+      return merge(of({ socket: active, index }), passive, so);
     }),
   );
 }
@@ -82,4 +103,33 @@ export function sumTcpCounters(sockets: Iterable<{ readonly socket: PacketSocket
     for (const k of Object.keys(sum) as (keyof TcpSocketCounters)[]) sum[k] += socket.counters[k];
   }
   return sum;
+}
+
+/**
+ * Checking concluded on `selected`: closes the TCP connections of the pairs
+ * that lost (RFC 6544 §7.1), keeping those of `keep` (the selected pair and
+ * any pair that may yet carry data) and of the pairs whose checks produced them.
+ */
+export function closeLosingTcpPaths(
+  sockets: Iterable<{ readonly id: number; readonly socket: PacketSocket }>,
+  keep: readonly CandidatePair[],
+): void {
+  const kept = new Set<string>();
+  for (const pair of keep) {
+    for (const p of [pair, checkedPairOf(pair)])
+      kept.add(`${p.local.socketId}|${p.remote.address}|${p.remote.port}`);
+  }
+  for (const { id, socket } of sockets) {
+    if (socket instanceof TcpPacketSocket)
+      socket.pruneConnections((address, port) => kept.has(`${id}|${address}|${port}`));
+  }
+}
+
+/** The TCP counters of the socket `socketId` among `sockets`, when it is a TCP candidate's. */
+export function tcpCountersOf(
+  sockets: ReadonlyMap<number, { readonly socket: PacketSocket }>,
+  socketId: number,
+): TcpSocketCounters | undefined {
+  const socket = sockets.get(socketId)?.socket;
+  return socket instanceof TcpPacketSocket ? socket.counters : undefined;
 }

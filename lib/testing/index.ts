@@ -63,6 +63,7 @@ export {
   VirtualTcpNetwork,
   type VirtualTcpOptions,
   type VirtualTcpStats,
+  type VirtualTcpWire,
   type WithTcpOptions,
   withTcp,
 } from './virtual-tcp.js';

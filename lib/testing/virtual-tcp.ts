@@ -5,21 +5,20 @@
  * listens on is refused after a round trip; and the hooks a test needs to
  * break things: a reader that stops reading (its peer's `bufferedAmount`
  * grows), a reset, and a half-open connection (both ends silent, nobody told).
- * No NAT traversal: TCP goes straight from address to address.
+ * Simultaneous open (two connects from reserved ports whose SYNs cross) makes
+ * one connection, as RFC 6544 `so` candidates need. No NAT translation: TCP
+ * goes straight from address to address, but a `filtered` address drops
+ * SYNs nobody behind it asked for, as a NAT or stateful firewall does.
  * @module
  */
-import { Observable, type SchedulerLike, Subject, throwError } from 'rxjs';
+import { Observable, type SchedulerLike, throwError } from 'rxjs';
 import { BindError, InvalidArgumentError } from '../errors.js';
-import type {
-  AddressFamily,
-  PacketSocket,
-  PortRange,
-  TcpCloseReason,
-  TcpConnection,
-  TcpListener,
-  Transport,
-} from '../transport/types.js';
+import type { PortRange, TcpConnection, TcpListener, TcpPortReservation } from '../transport/types.js';
 import { familyOf, isValidPortRange, normalizeAddress } from './network-addresses.js';
+import { VirtualListener, VirtualTcpEnd } from './virtual-tcp-end.js';
+
+export { VirtualTcpEnd, type VirtualTcpWire } from './virtual-tcp-end.js';
+export { type WithTcpOptions, withTcp } from './with-tcp.js';
 
 const EPHEMERAL_MIN = 49152;
 const EPHEMERAL_MAX = 65535;
@@ -30,14 +29,32 @@ export interface VirtualTcpOptions {
   readonly scheduler: SchedulerLike;
   /** One-way latency of every connection, ms (default 10). */
   readonly latency?: number;
+  /**
+   * Addresses behind a NAT or stateful firewall that drops unsolicited SYNs:
+   * a connect to one gets no answer unless that address is connecting back
+   * to the same ports at that moment (simultaneous open). Default none.
+   */
+  readonly filtered?: readonly string[];
+  /** Ms an unanswered connect waits before it fails (ETIMEDOUT), default 20,000. */
+  readonly synTimeout?: number;
+}
+
+/** A connect whose SYN is out and unanswered (TCP SYN-SENT). */
+interface Opening {
+  /** The SYNs crossed, or the peer accepted: `end` is this side's end. */
+  established(end: VirtualTcpEnd): void;
 }
 
 /** Counters of a {@link VirtualTcpNetwork}. */
 export interface VirtualTcpStats {
   /** Connections established. */
   readonly connections: number;
-  /** Connects refused (no listener). */
+  /** Connects refused (no listener, nobody connecting back). */
   readonly refused: number;
+  /** Connections opened by simultaneous open (crossing SYNs); also counted in `connections`. */
+  readonly crossed: number;
+  /** SYNs dropped at a `filtered` address. */
+  readonly dropped: number;
   /** Bytes delivered to a reader. */
   readonly bytesDelivered: number;
 }
@@ -52,13 +69,19 @@ export class VirtualTcpNetwork {
   readonly #listeners = new Map<string, VirtualListener>();
   readonly #ports = new Map<string, Set<number>>();
   readonly #nextEphemeral = new Map<string, number>();
-  readonly #stats = { connections: 0, refused: 0, bytesDelivered: 0 };
+  readonly #stats = { connections: 0, refused: 0, crossed: 0, dropped: 0, bytesDelivered: 0 };
+  /** Connects in SYN-SENT by `local|port|remote|remotePort`. */
+  readonly #opening = new Map<string, Opening>();
+  readonly #filteredAddresses: ReadonlySet<string>;
+  readonly #synTimeout: number;
   /** Every connection end opened so far, for tests to break. */
   readonly #ends: VirtualTcpEnd[] = [];
 
   constructor(options: VirtualTcpOptions) {
     this.#scheduler = options.scheduler;
     this.#latency = options.latency ?? 10;
+    this.#synTimeout = options.synTimeout ?? 20_000;
+    this.#filteredAddresses = new Set((options.filtered ?? []).map((a) => normalizeAddress(a) ?? a));
   }
 
   /** Counters so far. */
@@ -97,11 +120,54 @@ export class VirtualTcpNetwork {
   }
 
   /**
-   * Opens a connection from `localAddress` (an ephemeral port) to
-   * `remoteAddress:remotePort`: established after a round trip, refused
-   * (error) after a round trip when nothing listens there.
+   * Reserves a port on `address` (the first free one of `ports`, an ephemeral
+   * one when omitted) for a simultaneous-open candidate: nothing listens on
+   * it; connects from it ({@link connect} with `localPort`) may cross.
    */
-  connect(localAddress: string, remoteAddress: string, remotePort: number): Observable<TcpConnection> {
+  reserve(address: string, ports?: PortRange): Observable<TcpPortReservation> {
+    const normal = normalizeAddress(address);
+    if (normal === undefined)
+      return throwError(() => new InvalidArgumentError(`not an IP address: ${address}`));
+    if (ports !== undefined && !isValidPortRange(ports)) {
+      const { min, max } = ports as PortRange;
+      return throwError(() => new InvalidArgumentError(`invalid port range ${String(min)}-${String(max)}`));
+    }
+    return new Observable<TcpPortReservation>((subscriber) => {
+      const port = this.#allocate(normal, ports);
+      if (port === undefined) {
+        subscriber.error(new BindError(`no free TCP port on ${address}`));
+        return;
+      }
+      let held = true;
+      subscriber.next({
+        address: normal,
+        port,
+        family: familyOf(normal),
+        release: () => {
+          if (held) this.#ports.get(normal)?.delete(port);
+          held = false;
+        },
+      });
+      subscriber.complete();
+    });
+  }
+
+  /**
+   * Opens a connection from `localAddress` (an ephemeral port, or
+   * `localPort`) to `remoteAddress:remotePort`. The SYN arrives after the
+   * latency: where the peer is connecting from that port to ours at that
+   * moment (its SYN sent, not yet answered) the SYNs cross and one connection
+   * opens for both (TCP simultaneous open); else a listener there accepts;
+   * else, to a `filtered` address, the SYN is dropped and the connect waits
+   * (for a crossing SYN, or `synTimeout`); else it is refused. Established,
+   * or refused, after a round trip.
+   */
+  connect(
+    localAddress: string,
+    remoteAddress: string,
+    remotePort: number,
+    localPort?: number,
+  ): Observable<TcpConnection> {
     return new Observable<TcpConnection>((subscriber) => {
       const local = normalizeAddress(localAddress);
       const remote = normalizeAddress(remoteAddress);
@@ -109,43 +175,100 @@ export class VirtualTcpNetwork {
         subscriber.error(new InvalidArgumentError(`not an IP address: ${localAddress} / ${remoteAddress}`));
         return;
       }
-      const port = this.#allocate(local, undefined);
+      const port = localPort ?? this.#allocate(local, undefined);
       if (port === undefined) {
         subscriber.error(new BindError(`no free TCP port on ${localAddress}`));
         return;
       }
-      const release = (): void => void this.#ports.get(local)?.delete(port);
-      // SYN arrives after one latency; SYN-ACK (or RST) comes back after another.
-      const syn = this.#scheduler.schedule(() => {
-        const listener = this.#listeners.get(`${remote}|${remotePort}`);
-        if (listener === undefined) {
-          this.#stats.refused++;
+      const fromReserved = localPort !== undefined;
+      const release = (): void => {
+        if (!fromReserved) this.#ports.get(local)?.delete(port);
+      };
+      const key = `${local}|${port}|${remote}|${remotePort}`;
+      let finished = false; // the end (or the error) owns the port from then on
+      const opening: Opening = {
+        established: (end) => {
+          finished = true;
+          this.#opening.delete(key);
+          settle.unsubscribe();
           this.#scheduler.schedule(() => {
-            release();
-            subscriber.error(new Error(`ECONNREFUSED ${remote}:${remotePort}`));
+            if (subscriber.closed) {
+              end.reset();
+              return;
+            }
+            subscriber.next(end);
+            subscriber.complete();
           }, this.#latency);
-          return;
+        },
+      };
+      if (this.#opening.has(key)) {
+        subscriber.error(
+          new BindError(`EADDRINUSE: ${local}:${port} is already connecting to ${remote}:${remotePort}`),
+        );
+        return;
+      }
+      this.#opening.set(key, opening);
+      const fail = (message: string): void => {
+        finished = true;
+        this.#opening.delete(key);
+        release();
+        subscriber.error(new Error(message));
+      };
+      let settle = this.#scheduler.schedule(() => {
+        if (this.#opening.get(key) !== opening) return; // a crossing SYN opened it meanwhile
+        const crossing = this.#opening.get(`${remote}|${remotePort}|${local}|${port}`);
+        const listener = this.#listeners.get(`${remote}|${remotePort}`);
+        if (crossing !== undefined) {
+          const [mine, theirs] = this.#pair(local, port, remote, remotePort, release);
+          this.#stats.crossed++;
+          crossing.established(theirs);
+          opening.established(mine);
+        } else if (listener !== undefined && !this.#filtered(remote)) {
+          const [mine, theirs] = this.#pair(local, port, remote, remotePort, release);
+          listener.accept(theirs);
+          opening.established(mine);
+        } else if (this.#filtered(remote)) {
+          this.#stats.dropped++;
+          settle = this.#scheduler.schedule(
+            () => fail(`ETIMEDOUT ${remote}:${remotePort}`),
+            this.#synTimeout,
+          );
+        } else {
+          this.#stats.refused++;
+          this.#opening.delete(key); // not in SYN-SENT any more once the RST is on its way
+          settle = this.#scheduler.schedule(
+            () => fail(`ECONNREFUSED ${remote}:${remotePort}`),
+            this.#latency,
+          );
         }
-        const client = new VirtualTcpEnd(this, local, port, remote, remotePort, release);
-        const server = new VirtualTcpEnd(this, remote, remotePort, local, port, () => {});
-        client.peer = server;
-        server.peer = client;
-        this.#ends.push(client, server);
-        this.#stats.connections++;
-        listener.accept(server);
-        this.#scheduler.schedule(() => {
-          if (subscriber.closed) {
-            client.reset();
-            return;
-          }
-          subscriber.next(client);
-          subscriber.complete();
-        }, this.#latency);
       }, this.#latency);
       return () => {
-        if (!subscriber.closed) syn.unsubscribe();
+        settle.unsubscribe();
+        if (this.#opening.get(key) === opening) this.#opening.delete(key);
+        if (!finished) release();
       };
     });
+  }
+
+  /** Both ends of a new connection from `local:port` to `remote:remotePort`, counted. */
+  #pair(
+    local: string,
+    port: number,
+    remote: string,
+    remotePort: number,
+    release: () => void,
+  ): [VirtualTcpEnd, VirtualTcpEnd] {
+    const client = new VirtualTcpEnd(this, local, port, remote, remotePort, release);
+    const server = new VirtualTcpEnd(this, remote, remotePort, local, port, () => {});
+    client.peer = server;
+    server.peer = client;
+    this.#ends.push(client, server);
+    this.#stats.connections++;
+    return [client, server];
+  }
+
+  #filtered(address: string): boolean {
+    return this.#filteredAddresses.has(address);
   }
 
   /** Runs `work` after the one-way latency. @internal */
@@ -185,182 +308,4 @@ export class VirtualTcpNetwork {
     }
     return undefined;
   }
-}
-
-class VirtualListener implements TcpListener {
-  readonly family: AddressFamily;
-  readonly connections$: Observable<TcpConnection>;
-  readonly #connections = new Subject<TcpConnection>();
-  #closed = false;
-
-  constructor(
-    readonly address: string,
-    readonly port: number,
-    private readonly release: () => void,
-  ) {
-    this.family = familyOf(address);
-    this.connections$ = this.#connections.asObservable();
-  }
-
-  accept(end: VirtualTcpEnd): void {
-    if (this.#closed) end.reset();
-    else this.#connections.next(end);
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.release();
-    this.#connections.complete();
-  }
-}
-
-/**
- * One end of a virtual TCP connection. Besides {@link TcpConnection}, tests
- * can stop its reader ({@link pauseReading}) and make the connection
- * half-open ({@link goSilent}).
- */
-export class VirtualTcpEnd implements TcpConnection {
-  /** The other end (set right after construction). @internal */
-  peer: VirtualTcpEnd | undefined;
-  readonly data$: Observable<Uint8Array>;
-  readonly #data = new Subject<Uint8Array>();
-  /** Bytes that arrived while reading was paused, in order. */
-  readonly #unread: Uint8Array[] = [];
-  #paused = false;
-  #silent = false;
-  /** Bytes written here and not yet read by the peer's reader. */
-  #inFlight = 0;
-  #closeReason: TcpCloseReason | undefined;
-
-  constructor(
-    private readonly network: VirtualTcpNetwork,
-    readonly localAddress: string,
-    readonly localPort: number,
-    readonly remoteAddress: string,
-    readonly remotePort: number,
-    private readonly release: () => void,
-  ) {
-    this.data$ = this.#data.asObservable();
-  }
-
-  get bufferedAmount(): number {
-    return this.#inFlight;
-  }
-
-  get closeReason(): TcpCloseReason | undefined {
-    return this.#closeReason;
-  }
-
-  write(data: Uint8Array): void {
-    if (this.#closeReason !== undefined) return;
-    const copy = new Uint8Array(data);
-    this.#inFlight += copy.byteLength;
-    if (this.#silent) return; // never acknowledged: stays buffered
-    this.network.later(() => this.peer?.arrive(copy, this));
-  }
-
-  close(): void {
-    if (this.#closeReason !== undefined) return;
-    this.#end('closed');
-    if (!this.#silent) this.network.later(() => this.peer?.ended('end'));
-  }
-
-  reset(): void {
-    if (this.#closeReason !== undefined) return;
-    this.#end('closed');
-    if (!this.#silent) this.network.later(() => this.peer?.ended('reset'));
-  }
-
-  /** Test hook: the application stops reading; what arrives waits and the writer's buffer grows. */
-  pauseReading(paused: boolean): void {
-    this.#paused = paused;
-    if (paused) return;
-    for (const chunk of this.#unread.splice(0)) this.#deliver(chunk);
-  }
-
-  /**
-   * Test hook: the path goes dead without a FIN or RST (a half-open
-   * connection): nothing sent either way arrives, and neither end is told.
-   */
-  goSilent(): void {
-    this.#silent = true;
-    if (this.peer) this.peer.#silent = true;
-  }
-
-  /** Bytes from the peer. @internal */
-  arrive(chunk: Uint8Array, from: VirtualTcpEnd): void {
-    if (this.#closeReason !== undefined || this.#silent) return;
-    if (this.#paused) {
-      this.#unread.push(chunk);
-      return;
-    }
-    this.#deliver(chunk, from);
-  }
-
-  #deliver(chunk: Uint8Array, from = this.peer): void {
-    if (from) from.#inFlight -= chunk.byteLength;
-    this.network.delivered(chunk.byteLength);
-    this.#data.next(chunk);
-  }
-
-  /** The peer's FIN or RST arrived. @internal */
-  ended(reason: TcpCloseReason): void {
-    if (!this.#silent) this.#end(reason);
-  }
-
-  #end(reason: TcpCloseReason): void {
-    if (this.#closeReason !== undefined) return;
-    this.#closeReason = reason;
-    this.#unread.length = 0;
-    this.release();
-    this.#data.complete();
-  }
-}
-
-/** Options of {@link withTcp}. */
-export interface WithTcpOptions {
-  /** Drop every UDP datagram the host sends (a network that blocks UDP). Default false. */
-  readonly blockUdp?: boolean;
-}
-
-/**
- * A virtual host's transport with TCP from `tcp` added; with `blockUdp`, its
- * UDP sockets bind but every datagram they send is dropped (counted in the
- * socket's `sendErrors`), as on a network that only lets TCP out.
- */
-export function withTcp(host: Transport, tcp: VirtualTcpNetwork, options: WithTcpOptions = {}): Transport {
-  const blockUdp = options.blockUdp === true;
-  return {
-    hostAddresses: () => host.hostAddresses(),
-    bind: (address, ports) =>
-      blockUdp
-        ? new Observable<PacketSocket>((subscriber) =>
-            host.bind(address, ports).subscribe({
-              next: (socket) => subscriber.next(blockedUdp(socket)),
-              error: (e: unknown) => subscriber.error(e),
-              complete: () => subscriber.complete(),
-            }),
-          )
-        : host.bind(address, ports),
-    listenTcp: (address, ports) => tcp.listen(address, ports),
-    connectTcp: (local, address, port) => tcp.connect(local, address, port),
-  };
-}
-
-function blockedUdp(socket: PacketSocket): PacketSocket {
-  let dropped = 0;
-  return {
-    address: socket.address,
-    port: socket.port,
-    family: socket.family,
-    packets$: socket.packets$,
-    send: () => {
-      dropped++;
-    },
-    get sendErrors() {
-      return socket.sendErrors + dropped;
-    },
-    close: () => socket.close(),
-  };
 }

@@ -20,17 +20,24 @@
  * @module
  */
 import { type Observable, Subject, type Subscription } from 'rxjs';
-import { frameRfc4571, Rfc4571Deframer } from './rfc4571.js';
+import { frameRfc4571 } from './rfc4571.js';
+import { newPath, type Path, readPath } from './tcp-path.js';
+import { connectSimultaneously, type SimultaneousOpenPacing } from './tcp-simultaneous-open.js';
 import {
   createTcpSocketCounters,
   DEFAULT_TCP_SOCKET_LIMITS,
-  PRE_AUTH_MAX_BYTES,
-  PRE_AUTH_TIMEOUT,
-  type TcpPreAuthGuard,
   type TcpSocketCounters,
   type TcpSocketLimits,
 } from './tcp-socket-limits.js';
-import type { AddressFamily, InboundPacket, PacketSocket, TcpConnection, TcpListener } from './types.js';
+import type { TcpConnector, TcpSocketKind, TcpSocketOptions } from './tcp-socket-types.js';
+import type {
+  AddressFamily,
+  InboundPacket,
+  PacketSocket,
+  TcpConnection,
+  TcpListener,
+  TcpPortReservation,
+} from './types.js';
 
 export {
   DEFAULT_TCP_SOCKET_LIMITS,
@@ -38,36 +45,7 @@ export {
   type TcpSocketCounters,
   type TcpSocketLimits,
 } from './tcp-socket-limits.js';
-
-/** How a {@link TcpPacketSocket} is bounded. */
-export interface TcpSocketOptions {
-  /** Buffer and connection limits (default {@link DEFAULT_TCP_SOCKET_LIMITS}). */
-  readonly limits?: TcpSocketLimits;
-  /** Close connections that do not authenticate in time (off when absent: nothing would authenticate them). */
-  readonly preAuth?: TcpPreAuthGuard;
-}
-
-/** The TCP functions of a transport a socket needs. */
-export type TcpConnector = (remoteAddress: string, remotePort: number) => Observable<TcpConnection>;
-
-interface Path {
-  connection: TcpConnection | undefined;
-  /** Frames waiting for the connection to open. */
-  readonly pending: Uint8Array[];
-  readonly subscriptions: Subscription[];
-  /** An authenticated STUN message went over it ({@link TcpPacketSocket.authenticate}). */
-  authenticated: boolean;
-  /** Bytes received before it was authenticated. */
-  preAuthBytes: number;
-}
-
-const newPath = (): Path => ({
-  connection: undefined,
-  pending: [],
-  subscriptions: [],
-  authenticated: false,
-  preAuthBytes: 0,
-});
+export type { TcpConnector, TcpSocketKind, TcpSocketOptions } from './tcp-socket-types.js';
 
 /** Port an active candidate signals (RFC 6544 §4.5: the discard port, as it has no listening port). */
 export const ACTIVE_CANDIDATE_PORT = 9;
@@ -87,49 +65,71 @@ export class TcpPacketSocket implements PacketSocket {
   private errors = 0;
   private closed = false;
 
+  /** `active` opens connections, `passive` accepts them, `so` opens them by simultaneous open. */
+  readonly tcpType: TcpSocketKind['tcpType'];
+  /** Local address. */
+  readonly address: string;
+  /** Listening port (passive), reserved port (so) or {@link ACTIVE_CANDIDATE_PORT} (active). */
+  readonly port: number;
+  /** Address family. */
+  readonly family: AddressFamily;
+  private readonly connector: TcpConnector | undefined;
+  private readonly listener: TcpListener | undefined;
+  /** Gives back what the socket holds besides its connections (a so candidate's port). */
+  private readonly release: (() => void) | undefined;
+
   private constructor(
-    /** `active` opens connections, `passive` accepts them. */
-    readonly tcpType: 'active' | 'passive',
-    /** Local address. */
-    readonly address: string,
-    /** Listening port (passive) or {@link ACTIVE_CANDIDATE_PORT} (active). */
-    readonly port: number,
-    /** Address family. */
-    readonly family: AddressFamily,
-    private readonly connector: TcpConnector | undefined,
-    private readonly listener: TcpListener | undefined,
+    kind: TcpSocketKind,
     private readonly options: TcpSocketOptions,
   ) {
+    ({ tcpType: this.tcpType, address: this.address, port: this.port, family: this.family } = kind);
+    this.connector = kind.connector;
+    this.listener = kind.listener;
+    this.release = kind.release;
     this.limits = options.limits ?? DEFAULT_TCP_SOCKET_LIMITS;
     this.packets$ = this.packets.asObservable();
-    this.listening = listener?.connections$.subscribe((connection) => this.accept(connection));
+    this.listening = this.listener?.connections$.subscribe((connection) => this.accept(connection));
   }
 
   /** A passive candidate's socket on `listener`. */
   static passive(listener: TcpListener, options: TcpSocketOptions = {}): TcpPacketSocket {
-    return new TcpPacketSocket(
-      'passive',
-      listener.address,
-      listener.port,
-      listener.family,
-      undefined,
-      listener,
-      options,
-    );
+    const { address, port, family } = listener;
+    return new TcpPacketSocket({ tcpType: 'passive', address, port, family, listener }, options);
   }
 
   /** An active candidate's socket on `address`, opening connections with `connector`. */
   static active(address: string, connector: TcpConnector, options: TcpSocketOptions = {}): TcpPacketSocket {
     const family: AddressFamily = address.includes(':') ? 'IPv6' : 'IPv4';
-    return new TcpPacketSocket(
-      'active',
-      address,
-      ACTIVE_CANDIDATE_PORT,
-      family,
-      connector,
-      undefined,
+    const port = ACTIVE_CANDIDATE_PORT;
+    return new TcpPacketSocket({ tcpType: 'active', address, port, family, connector }, options);
+  }
+
+  /**
+   * A simultaneous-open candidate's socket on the port of `reservation`
+   * (released on close): its connections are opened from that port with
+   * `connector`, and a refused attempt is repeated as
+   * `options.simultaneousOpen` paces it (see {@link connectSimultaneously}).
+   */
+  static simultaneousOpen(
+    reservation: TcpPortReservation,
+    connector: TcpConnector,
+    options: TcpSocketOptions & { readonly simultaneousOpen: SimultaneousOpenPacing },
+  ): TcpPacketSocket {
+    const { address, port, family } = reservation;
+    const retried = (): void => void socket.counters.connectRetries++;
+    const socket: TcpPacketSocket = new TcpPacketSocket(
+      {
+        tcpType: 'so',
+        address,
+        port,
+        family,
+        connector: (to, toPort) =>
+          connectSimultaneously(() => connector(to, toPort), options.simultaneousOpen, retried),
+        release: () => reservation.release(),
+      },
       options,
     );
+    return socket;
   }
 
   /** Datagrams that could not be sent (no connection, full buffer, too long, closed). */
@@ -171,6 +171,21 @@ export class TcpPacketSocket implements PacketSocket {
    */
   forgetLostPaths(): void {
     this.lost.clear();
+  }
+
+  /**
+   * Closes (FIN) the connections, open or being opened, whose destination
+   * `keep` rejects, counted in `connectionsPruned`; the pairs they served
+   * lost (RFC 6544 §7.1 lets an agent close them once checking concluded).
+   * Not remembered as lost: a later check may open one again.
+   */
+  pruneConnections(keep: (address: string, port: number) => boolean): void {
+    for (const key of [...this.paths.keys()]) {
+      const cut = key.lastIndexOf('|'); // keys are `address|port` of the far end
+      if (keep(key.slice(0, cut), Number(key.slice(cut + 1)))) continue;
+      this.counters.connectionsPruned++;
+      this.drop(key);
+    }
   }
 
   /** Sends one datagram over the connection to `address:port`, opening it first on an active candidate. */
@@ -217,6 +232,7 @@ export class TcpPacketSocket implements PacketSocket {
     this.listening?.unsubscribe();
     this.listener?.close();
     for (const key of [...this.paths.keys()]) this.drop(key);
+    this.release?.();
     this.packets.complete();
   }
 
@@ -261,47 +277,23 @@ export class TcpPacketSocket implements PacketSocket {
   }
 
   private attach(key: string, path: Path, connection: TcpConnection): void {
-    path.connection = connection;
     this.counters.connectionsOpened++;
-    const deframer = new Rfc4571Deframer();
     const address = connection.remoteAddress;
     const port = connection.remotePort;
-    const guard = this.options.preAuth;
-    const maxPreAuthBytes = guard?.maxBytes ?? PRE_AUTH_MAX_BYTES;
-    path.subscriptions.push(
-      connection.data$.subscribe({
-        next: (chunk) => {
-          if (guard !== undefined && !path.authenticated) {
-            path.preAuthBytes += chunk.byteLength;
-            if (path.preAuthBytes > maxPreAuthBytes) {
-              this.counters.preAuthOverflows++;
-              this.drop(key, true);
-              return;
-            }
-          }
-          for (const data of deframer.push(chunk)) {
-            // Also stops once a datagram's handler dropped this path (a reset or the guard).
-            if (this.closed || this.paths.get(key) !== path) return;
-            this.packets.next({ data, address, port });
-          }
-        },
-        complete: () => {
-          if (this.paths.get(key) !== path) return;
-          this.counters.connectionsLost++;
-          if (path.authenticated && this.connector !== undefined) this.rememberLost(key);
-          this.drop(key);
-        },
-      }),
-    );
-    if (guard !== undefined) {
-      path.subscriptions.push(
-        guard.scheduler.schedule(() => {
-          if (path.authenticated || this.paths.get(key) !== path) return;
-          this.counters.preAuthTimeouts++;
-          this.drop(key, true);
-        }, guard.timeout ?? PRE_AUTH_TIMEOUT),
-      );
-    }
+    readPath(path, connection, this.options.preAuth, {
+      live: () => !this.closed && this.paths.get(key) === path,
+      deliver: (data) => this.packets.next({ data, address, port }),
+      ended: () => {
+        this.counters.connectionsLost++;
+        if (path.authenticated && this.connector !== undefined) this.rememberLost(key);
+        this.drop(key);
+      },
+      rejected: (why) => {
+        if (why === 'overflow') this.counters.preAuthOverflows++;
+        else this.counters.preAuthTimeouts++;
+        this.drop(key, true);
+      },
+    });
   }
 
   private rememberLost(key: string): void {

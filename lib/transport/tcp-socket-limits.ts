@@ -57,10 +57,14 @@ export const PRE_AUTH_MAX_BYTES = 16 * 1024;
 export interface TcpSocketCounters {
   /** Connections established (opened by us or accepted). */
   connectionsOpened: number;
-  /** Connections that could not be opened (refused, unreachable). */
+  /** Connections that could not be opened (refused, unreachable; a simultaneous-open one once its attempts are spent). */
   connectFailures: number;
+  /** Connect attempts of simultaneous-open candidates repeated after a refusal. */
+  connectRetries: number;
   /** Connections that ended while the socket was open (reset, closed by the peer, error). */
   connectionsLost: number;
+  /** Connections closed by us because their pair lost once a pair was selected. */
+  connectionsPruned: number;
   /** Accepted connections reset because `maxConnections` were already open. */
   connectionsRefused: number;
   /** Connections reset because no authenticated STUN message came within the guard's timeout. */
@@ -82,7 +86,9 @@ export function createTcpSocketCounters(): TcpSocketCounters {
   return {
     connectionsOpened: 0,
     connectFailures: 0,
+    connectRetries: 0,
     connectionsLost: 0,
+    connectionsPruned: 0,
     connectionsRefused: 0,
     preAuthTimeouts: 0,
     preAuthOverflows: 0,

@@ -1,12 +1,13 @@
 /**
- * Real TCP (`node:net`) for ICE-TCP candidates: the `listenTcp` and
- * `connectTcp` of a {@link Transport}. No Node timers: how long a connect
+ * Real TCP (`node:net`) for ICE-TCP candidates: the `listenTcp`,
+ * `connectTcp` and `reserveTcpPort` of a {@link Transport}. No Node timers: how long a connect
  * may take is the ICE checks' business, timed on the agent's scheduler.
  * @module
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Observable, Subject } from 'rxjs';
 import { BindError, InvalidArgumentError } from '../errors.js';
+import { isReservedTcpPort, reserveTcpPort } from './tcp-port-reservation.js';
 import type {
   AddressFamily,
   PortRange,
@@ -15,6 +16,8 @@ import type {
   TcpListener,
   Transport,
 } from './types.js';
+
+export { reserveTcpPort } from './tcp-port-reservation.js';
 
 /** Listens on `address`, on the first port of `ports` that is free (an OS-chosen one when omitted). */
 export function listenTcp(address: string, ports?: PortRange): Observable<TcpListener> {
@@ -27,7 +30,14 @@ export function listenTcp(address: string, ports?: PortRange): Observable<TcpLis
     }
     let server: Server | undefined;
     let settled = false;
+    let draws = 8; // an OS-chosen port may be one held for a simultaneous-open candidate
     const attempt = (port: number): void => {
+      if (port !== 0 && isReservedTcpPort(address, port)) {
+        // Held for a simultaneous-open candidate: a listener there would stop its connects.
+        if (port < max) attempt(port + 1);
+        else subscriber.error(new BindError(`no free TCP port on ${address} in ${min}-${max}`));
+        return;
+      }
       const s = createServer({ noDelay: true });
       server = s;
       s.once('error', (err: NodeJS.ErrnoException) => {
@@ -39,6 +49,18 @@ export function listenTcp(address: string, ports?: PortRange): Observable<TcpLis
           );
       });
       s.listen({ host: address, port, exclusive: true }, () => {
+        const bound = s.address();
+        if (
+          port === 0 &&
+          typeof bound === 'object' &&
+          bound !== null &&
+          isReservedTcpPort(address, bound.port)
+        ) {
+          s.close();
+          if (--draws > 0) attempt(0);
+          else subscriber.error(new BindError(`no free TCP port on ${address}`));
+          return;
+        }
         settled = true;
         subscriber.next(new NodeTcpListener(s));
         subscriber.complete();
@@ -51,14 +73,25 @@ export function listenTcp(address: string, ports?: PortRange): Observable<TcpLis
   });
 }
 
-/** Opens a connection from `localAddress` to `remoteAddress:remotePort`; emits it once established. */
+/**
+ * Opens a connection from `localAddress` (from `localPort` when given, e.g. a
+ * port of {@link reserveTcpPort}: Node binds it with SO_REUSEADDR) to
+ * `remoteAddress:remotePort`; emits it once established.
+ */
 export function connectTcp(
   localAddress: string,
   remoteAddress: string,
   remotePort: number,
+  localPort?: number,
 ): Observable<TcpConnection> {
   return new Observable<TcpConnection>((subscriber) => {
-    const socket = connect({ host: remoteAddress, port: remotePort, localAddress, noDelay: true });
+    const socket = connect({
+      host: remoteAddress,
+      port: remotePort,
+      localAddress,
+      ...(localPort === undefined ? {} : { localPort }),
+      noDelay: true,
+    });
     let settled = false;
     const onError = (err: NodeJS.ErrnoException): void => {
       socket.destroy();
@@ -80,13 +113,13 @@ export function connectTcp(
 }
 
 /**
- * Adds real TCP ({@link listenTcp}, {@link connectTcp}) to a transport that
- * has none, e.g. `withNodeTcp(new UdpTransport())`.
+ * Adds real TCP ({@link listenTcp}, {@link connectTcp}, {@link reserveTcpPort})
+ * to a transport that has none, e.g. `withNodeTcp(new UdpTransport())`.
  */
 export function withNodeTcp<T extends Transport>(
   transport: T,
-): T & Required<Pick<Transport, 'listenTcp' | 'connectTcp'>> {
-  return Object.assign(transport, { listenTcp, connectTcp });
+): T & Required<Pick<Transport, 'listenTcp' | 'connectTcp' | 'reserveTcpPort'>> {
+  return Object.assign(transport, { listenTcp, connectTcp, reserveTcpPort });
 }
 
 class NodeTcpListener implements TcpListener {

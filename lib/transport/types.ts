@@ -94,13 +94,29 @@ export interface Transport {
    */
   listenTcp?(address: string, ports?: PortRange): Observable<TcpListener>;
   /**
-   * Opens a TCP connection from `localAddress` (any port) to
-   * `remoteAddress:remotePort`, for active ICE-TCP candidates. Emits the
+   * Opens a TCP connection from `localAddress` (any port, or `localPort`) to
+   * `remoteAddress:remotePort`, for active ICE-TCP candidates (and, from a
+   * port of {@link reserveTcpPort}, for simultaneous-open ones). Emits the
    * connection once it is established and completes, or errors when it cannot
    * be (refused, unreachable). Unsubscribing before it is established aborts it.
    * Optional, like {@link listenTcp}.
    */
-  connectTcp?(localAddress: string, remoteAddress: string, remotePort: number): Observable<TcpConnection>;
+  connectTcp?(
+    localAddress: string,
+    remoteAddress: string,
+    remotePort: number,
+    localPort?: number,
+  ): Observable<TcpConnection>;
+  /**
+   * Reserves a TCP port on `address`, within `ports` (any port when omitted),
+   * for a simultaneous-open ICE-TCP candidate (RFC 6544 §4.5): nothing listens
+   * on it; the candidate's connections are opened from it with
+   * `connectTcp(…, localPort)`, and a peer's SYN that crosses ours makes the
+   * connection (TCP simultaneous open). Emits the reservation once and
+   * completes, or errors with a `BindError`. Optional: without it the `tcp`
+   * option gathers no `so` candidate.
+   */
+  reserveTcpPort?(address: string, ports?: PortRange): Observable<TcpPortReservation>;
   /**
    * Reserves a local ufrag for one agent on a transport that many agents
    * share (a `UdpMux`): false when another agent holds it (the agent then
@@ -155,6 +171,18 @@ export interface TcpConnection {
   close(): void;
   /** Aborts the connection (RST); `data$` completes. Idempotent. */
   reset(): void;
+}
+
+/** A TCP port held for a simultaneous-open candidate ({@link Transport.reserveTcpPort}). */
+export interface TcpPortReservation {
+  /** Local address. */
+  readonly address: string;
+  /** The reserved port. */
+  readonly port: number;
+  /** Address family. */
+  readonly family: AddressFamily;
+  /** Gives the port back. Idempotent. */
+  release(): void;
 }
 
 /** A listening TCP socket. */
