@@ -43,6 +43,7 @@ export {
 export type { ConnectionState, FailureReason, RemoteCandidateOutcome } from './core/session.js';
 export type { SessionCounters } from './core/session-counters.js';
 export { MAX_TRACE_RECORDS } from './core/trace-buffer.js';
+export { cryptoEntropy, type Entropy } from './entropy.js';
 export {
   BindError,
   IceError,
