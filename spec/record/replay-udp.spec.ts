@@ -55,15 +55,6 @@ describe('record and replay over real UDP on 127.0.0.1', () => {
         draw: expect.any(Number),
         packet: expect.any(Number),
       });
-
-      console.log(
-        'udp session:',
-        a.lines.length,
-        'lines',
-        a.lines.join('\n').length,
-        'bytes',
-        kinds(a.lines),
-      );
       const again = replaySession(a.lines.join('\n'));
       expect(again.outputs).toEqual(replay.outputs);
     },
@@ -97,14 +88,6 @@ describe('record and replay over real UDP on 127.0.0.1', () => {
       const reasons = replay.outputs.filter((o) => o.k === 'emit' && o.stream === 'failureReason');
       expect(reasons).toEqual([expect.objectContaining({ value: reason })]);
       expect(reason).toBe('credentials-rejected');
-      console.log(
-        'failing session:',
-        a.lines.length,
-        'lines',
-        a.lines.join('\n').length,
-        'bytes',
-        kinds(a.lines),
-      );
     },
     REAL_UDP_TIMEOUT,
   );
