@@ -40,6 +40,9 @@ export type { RecordingSink } from './recorder.js';
  * candidates. The scheduler must fire its timers asynchronously (the default
  * one, `FastScheduler` and RxJS's `TestScheduler` do).
  *
+ * @throws InvalidOptionError for options a recording cannot capture (above),
+ *   InvalidArgumentError for a sink that is none of a function, a stream or an observer
+ *
  * @example
  * ```ts
  * import { createWriteStream } from 'node:fs';

@@ -5,6 +5,7 @@
  * @module
  */
 import type { SchedulerLike } from 'rxjs';
+import { InvalidArgumentError } from '../errors.js';
 import type { AnswerLine, InputLine, OutputLine, RecordLine, StartLine } from './record-lines.js';
 
 /**
@@ -86,5 +87,5 @@ function toWriter(sink: RecordingSink): (json: string) => void {
     if ('write' in sink && typeof sink.write === 'function') return (json) => sink.write(`${json}\n`);
     if ('next' in sink && typeof sink.next === 'function') return (json) => sink.next(json);
   }
-  throw new TypeError('a recording sink is a function, a writable stream or an observer');
+  throw new InvalidArgumentError('a recording sink is a function, a writable stream or an observer');
 }
