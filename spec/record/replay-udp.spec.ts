@@ -6,7 +6,7 @@
  */
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IceAgent } from '../../lib/index.js';
+import { IceAgent, UdpMux } from '../../lib/index.js';
 import { replaySession } from '../../lib/testing/index.js';
 import { connected, failed, kinds, recorded, wire } from './record-kit.js';
 
@@ -88,6 +88,34 @@ describe('record and replay over real UDP on 127.0.0.1', () => {
       const reasons = replay.outputs.filter((o) => o.k === 'emit' && o.stream === 'failureReason');
       expect(reasons).toEqual([expect.objectContaining({ value: reason })]);
       expect(reason).toBe('credentials-rejected');
+    },
+    REAL_UDP_TIMEOUT,
+  );
+
+  it(
+    'replays an agent on a shared UdpMux port (its ufrag claims logged and answered)',
+    async () => {
+      const mux = await UdpMux.listen({ address: '127.0.0.1', port: 0 });
+      stops.push(() => mux.close());
+      const a = recorded({ role: 'controlled', transport: mux });
+      const b = new IceAgent({ role: 'controlling', ...loopback });
+      stops.push(
+        () => a.agent.stop(),
+        () => b.stop(),
+      );
+      wire(a.agent, b);
+      wire(b, a.agent);
+      a.agent.gatherCandidates();
+      b.gatherCandidates();
+      await Promise.all([connected(a.agent), connected(b)]);
+      a.agent.stop();
+
+      expect(kinds(a.lines).claim).toBe(1);
+      const replay = replaySession(a.lines);
+      expect(replay.mismatch).toBeUndefined();
+      expect(replay.outputs).toEqual(replay.recorded);
+      const sent = replay.outputs.filter((o) => o.k === 'sent');
+      expect(sent.length).toBeGreaterThan(0);
     },
     REAL_UDP_TIMEOUT,
   );
