@@ -82,6 +82,39 @@ describe('record and replay on the virtual network', () => {
     expect(kinds(a.lines).random).toBeGreaterThan(0);
   });
 
+  it("replays an echo: calls the application makes from inside the agent's callbacks", () => {
+    const scheduler = new FastScheduler();
+    const net = new VirtualNetwork({ scheduler, latency: 10 });
+    const a = new IceAgent({
+      role: 'controlling',
+      scheduler,
+      transport: net.createHost('a', { addresses: ['10.0.0.1'] }),
+    });
+    const echo = recorded({
+      role: 'controlled',
+      scheduler,
+      transport: net.createHost('b', { addresses: ['10.0.0.2'] }),
+    });
+    echo.agent.data$.subscribe((data) => echo.agent.send(data));
+    const back: string[] = [];
+    a.data$.subscribe((data) => back.push(new TextDecoder().decode(data)));
+    wire(a, echo.agent);
+    wire(echo.agent, a);
+    a.gatherCandidates();
+    echo.agent.gatherCandidates();
+    scheduler.advanceBy(2000);
+    for (const word of ['one', 'two', 'three']) a.send(new TextEncoder().encode(word));
+    scheduler.advanceBy(1000);
+    a.stop();
+    echo.agent.stop();
+    expect(back).toEqual(['one', 'two', 'three']);
+
+    const replay = replaySession(echo.lines);
+    expect(replay.mismatch).toBeUndefined();
+    expect(replay.outputs).toEqual(replay.recorded);
+    expect(kinds(echo.lines).call).toBeGreaterThanOrEqual(3 + 4); // three echoes, and signaling and gathering
+  });
+
   it('tells where a changed recording no longer matches', () => {
     const scheduler = new FastScheduler();
     const net = new VirtualNetwork({ scheduler, latency: 10 });
