@@ -9,144 +9,143 @@
  *   candidates, selected pairs, roles, server errors, data delivered, errors thrown.
  * @module
  */
+import type { HostAddress } from '../transport/types.js';
+
+/** What every line has: its kind and its time. */
+export interface Timed<K extends string> {
+  /** The kind of line. */
+  readonly k: K;
+  /** The agent's scheduler time of the input the line belongs to (ms; `Date.now()` time by default). */
+  readonly t: number;
+}
 
 /** Version of the recording format, in the `start` line. */
 export const RECORDING_VERSION = 1;
 
 /** The first line: format version and the agent's options (JSON-safe ones only). */
-export interface StartLine {
-  readonly k: 'start';
-  readonly t: number;
+export interface StartLine extends Timed<'start'> {
+  /** Format version ({@link RECORDING_VERSION}). */
   readonly v: number;
   /** Options as given, minus functions, scheduler and transport; a bigint as `{ "bigint": "…" }`. */
   readonly options: Readonly<Record<string, unknown>>;
 }
 
 /** The application called a method of the agent (arguments as JSON; bytes as `{ "hex": "…" }`). */
-export interface CallLine {
-  readonly k: 'call';
-  readonly t: number;
+export interface CallLine extends Timed<'call'> {
+  /** The method called. */
   readonly method: RecordedMethod;
+  /** Its arguments. */
   readonly args: readonly unknown[];
 }
 
 /** A timer the agent set fired: the `id`-th `schedule()` call on its scheduler (from 0). */
-export interface TimerLine {
-  readonly k: 'timer';
-  readonly t: number;
+export interface TimerLine extends Timed<'timer'> {
+  /** The timer's number. */
   readonly id: number;
 }
 
 /** The `bind`-th bind (from 0) gave a socket, known by that number afterwards. */
-export interface BoundLine {
-  readonly k: 'bound';
-  readonly t: number;
+export interface BoundLine extends Timed<'bound'> {
+  /** The bind's number, from 0 (its socket is known by it). */
   readonly bind: number;
+  /** The local address the socket is bound to. */
   readonly address: string;
+  /** The local port the socket is bound to. */
   readonly port: number;
+  /** The socket's address family. */
   readonly family: 'IPv4' | 'IPv6';
   /** Emitted while the agent subscribed (an answer, not a later input). */
   readonly sync?: true;
 }
 
 /** The `bind`-th bind failed. */
-export interface BindErrorLine {
-  readonly k: 'bind-error';
-  readonly t: number;
+export interface BindErrorLine extends Timed<'bind-error'> {
+  /** The bind's number, from 0. */
   readonly bind: number;
+  /** The error's message (the replay throws a `BindError` with it). */
   readonly message: string;
   /** Failed while the agent subscribed. */
   readonly sync?: true;
 }
 
 /** A datagram arrived on socket `socket` from `from`:`port`. */
-export interface PacketLine {
-  readonly k: 'packet';
-  readonly t: number;
+export interface PacketLine extends Timed<'packet'> {
+  /** The socket's number (its bind's). */
   readonly socket: number;
+  /** Source address. */
   readonly from: string;
+  /** Source port (`packet`) or destination port (`sent`). */
   readonly port: number;
+  /** The datagram, in hex. */
   readonly hex: string;
 }
 
 /** Socket `socket` ended by itself (not closed by the agent). */
-export interface SocketEndLine {
-  readonly k: 'socket-end';
-  readonly t: number;
+export interface SocketEndLine extends Timed<'socket-end'> {
+  /** The socket's number. */
   readonly socket: number;
 }
 
 /** The transport shut down (`closed$`). */
-export interface TransportClosedLine {
-  readonly k: 'transport-closed';
-  readonly t: number;
-}
+export type TransportClosedLine = Timed<'transport-closed'>;
 
 /** Random bytes the agent drew from its `entropy`. */
-export interface DrawLine {
-  readonly k: 'draw';
-  readonly t: number;
+export interface DrawLine extends Timed<'draw'> {
+  /** The bytes drawn, in hex. */
   readonly hex: string;
 }
 
 /** A number the agent drew from its `random` option (when one was given). */
-export interface RandomLine {
-  readonly k: 'random';
-  readonly t: number;
+export interface RandomLine extends Timed<'random'> {
+  /** The number `random()` returned. */
   readonly value: number;
 }
 
 /** What the transport's `hostAddresses()` answered (already through the `ipFilter`). */
-export interface HostsLine {
-  readonly k: 'hosts';
-  readonly t: number;
-  readonly addresses: readonly {
-    address: string;
-    family: 'IPv4' | 'IPv6';
-    iface: string;
-    internal: boolean;
-  }[];
+export interface HostsLine extends Timed<'hosts'> {
+  /** The addresses: `address`, `family`, `iface` and `internal` as in {@link HostAddress}. */
+  readonly addresses: readonly HostAddress[];
 }
 
 /** What a shared transport's `claimUfrag()` answered. */
-export interface ClaimLine {
-  readonly k: 'claim';
-  readonly t: number;
+export interface ClaimLine extends Timed<'claim'> {
+  /** The ufrag claimed. */
   readonly ufrag: string;
+  /** Whether the transport granted it. */
   readonly granted: boolean;
 }
 
 /** Output: a datagram the agent sent on socket `socket`. */
-export interface SentLine {
-  readonly k: 'sent';
-  readonly t: number;
+export interface SentLine extends Timed<'sent'> {
+  /** The socket's number. */
   readonly socket: number;
+  /** Destination address. */
   readonly to: string;
+  /** Destination port. */
   readonly port: number;
+  /** The datagram, in hex. */
   readonly hex: string;
 }
 
 /** Output: the agent closed socket `socket`. */
-export interface ClosedLine {
-  readonly k: 'closed';
-  readonly t: number;
+export interface ClosedLine extends Timed<'closed'> {
+  /** The socket's number. */
   readonly socket: number;
 }
 
 /** Output: a value of one of the agent's streams, as JSON. */
-export interface EmitLine {
-  readonly k: 'emit';
-  readonly t: number;
+export interface EmitLine extends Timed<'emit'> {
   /** `connectionState$`, `gatheringState$`, `candidates$`, `selectedPair$`, `role$`, `errors$`, `data$` (bytes count). */
   readonly stream: string;
+  /** The value as JSON. */
   readonly value: unknown;
 }
 
 /** Output: a recorded call threw (`name: message`). */
-export interface ThrewLine {
-  readonly k: 'threw';
-  readonly t: number;
+export interface ThrewLine extends Timed<'threw'> {
+  /** The method called. */
   readonly method: RecordedMethod;
+  /** `name: message` of the error. */
   readonly error: string;
 }
 

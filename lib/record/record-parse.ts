@@ -8,7 +8,9 @@ import { RECORDED_METHODS, RECORDING_VERSION, type RecordLine, type StartLine } 
 
 /** One line of a recording and where it was (from 1). */
 export interface NumberedLine {
+  /** Where the line was, from 1. */
   readonly line: number;
+  /** The line, parsed. */
   readonly record: RecordLine;
 }
 

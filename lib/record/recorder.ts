@@ -15,8 +15,14 @@ import type { AnswerLine, InputLine, OutputLine, RecordLine, StartLine } from '.
  */
 export type RecordingSink =
   | ((line: string) => void)
-  | { write(chunk: string): unknown }
-  | { next(line: string): void };
+  | {
+      /** Takes one line and its `\n` (a writable stream). */
+      write(chunk: string): unknown;
+    }
+  | {
+      /** Takes one line (an observer). */
+      next(line: string): void;
+    };
 
 /** A line without its time: the recorder stamps it. */
 export type Untimed<T> = T extends unknown ? Omit<T, 't'> : never;
