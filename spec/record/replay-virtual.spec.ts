@@ -115,6 +115,38 @@ describe('record and replay on the virtual network', () => {
     expect(kinds(echo.lines).call).toBeGreaterThanOrEqual(3 + 4); // three echoes, and signaling and gathering
   });
 
+  it('replays a session that fails on timeouts: the link is down, every check is retransmitted then given up', () => {
+    const scheduler = new FastScheduler();
+    const net = new VirtualNetwork({ scheduler, latency: 10 });
+    const a = recorded({
+      role: 'controlling',
+      scheduler,
+      transport: net.createHost('a', { addresses: ['10.0.0.1'] }),
+    });
+    const b = new IceAgent({
+      role: 'controlled',
+      scheduler,
+      transport: net.createHost('b', { addresses: ['10.0.0.2'] }),
+    });
+    net.setLink('a', 'b', { down: true });
+    wire(a.agent, b);
+    wire(b, a.agent);
+    a.agent.gatherCandidates();
+    b.gatherCandidates();
+    scheduler.advanceBy(60_000);
+    expect(a.agent.getStats().failureReason).toBe('checks-timed-out');
+
+    const replay = replaySession(a.lines);
+    expect(replay.mismatch).toBeUndefined();
+    expect(replay.outputs).toEqual(replay.recorded);
+    expect(replay.agent.getStats().failureReason).toBe('checks-timed-out');
+    expect(replay.outputs.filter((o) => o.k === 'sent').length).toBeGreaterThan(5); // retransmissions
+    expect(kinds(a.lines).packet).toBeUndefined();
+    a.agent.stop();
+    b.stop();
+    replay.agent.stop();
+  });
+
   it('tells where a changed recording no longer matches', () => {
     const scheduler = new FastScheduler();
     const net = new VirtualNetwork({ scheduler, latency: 10 });
