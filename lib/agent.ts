@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { filter, type Observable, ReplaySubject, type Subscription, switchAll } from 'rxjs';
 import {
   type AgentContext,
@@ -29,6 +28,7 @@ import {
 import type { InterfaceChange } from './core/interfaces.js';
 import type { IceRole } from './core/pair.js';
 import type { ConnectionState } from './core/session.js';
+import { drawUint64 } from './entropy.js';
 import { InvalidArgumentError, InvalidStateError } from './errors.js';
 import { type IceCandidate, type IceCandidateInit, readRemoteCandidate } from './ice-candidate.js';
 import { LocalNamePublisher, RemoteNameResolver } from './mdns/agent-mdns.js';
@@ -162,8 +162,8 @@ export class IceAgent {
     };
     this.context = context;
     this.streams = streams;
-    const tieBreaker = resolved.tieBreaker ?? randomBytes(8).readBigUInt64BE();
-    this.ufrags = new UfragClaims(resolved.transport);
+    const tieBreaker = resolved.tieBreaker ?? drawUint64(resolved.entropy);
+    this.ufrags = new UfragClaims(resolved.transport, resolved.entropy);
     this.driver = new SessionDriver(context, tieBreaker, this.ufrags.fresh());
     this.credentialsWatch = new RemoteCredentialsWatch(
       context,
@@ -180,7 +180,7 @@ export class IceAgent {
       this.driver,
       (socketId, packet) => this.packets.receive(socketId, packet),
       (socketId, socket, packet) => this.packets.receiveTcp(socketId, socket, packet),
-      mdnsPublisher ? new LocalNamePublisher(mdnsPublisher) : undefined,
+      mdnsPublisher ? new LocalNamePublisher(mdnsPublisher, undefined, resolved.entropy) : undefined,
     );
     this.packets.gathering = this.gathering;
     this.poller = new InterfacePoller(context, this.driver, this.gathering);

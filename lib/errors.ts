@@ -13,7 +13,9 @@ export type IceErrorCode =
   | 'INVALID_ARGUMENT'
   | 'NO_ADDRESS'
   | 'BIND_FAILED'
-  | 'LIMIT_EXCEEDED';
+  | 'LIMIT_EXCEEDED'
+  | 'INVALID_RECORDING'
+  | 'REPLAY_DIVERGED';
 
 /** Base class of every error rx-ice throws on purpose. */
 export class IceError extends Error {
@@ -72,5 +74,29 @@ export class BindError extends IceError {
 export class LimitExceededError extends IceError {
   constructor(message: string) {
     super('LIMIT_EXCEEDED', message);
+  }
+}
+
+/** A session recording that `replaySession` cannot read: `line` (from 1) names the bad line. */
+export class InvalidRecordingError extends IceError {
+  /** The bad line, counted from 1. */
+  readonly line: number;
+  constructor(line: number, message: string) {
+    super('INVALID_RECORDING', `recording line ${line}: ${message}`);
+    this.line = line;
+  }
+}
+
+/**
+ * A replayed agent asked for something its recording does not hold (more
+ * random bytes, a timer or socket that was never set, ...): it no longer
+ * behaves as the recorded one did. `line` (from 1) is where the replay was.
+ */
+export class ReplayDivergenceError extends IceError {
+  /** The line being replayed, counted from 1. */
+  readonly line: number;
+  constructor(line: number, message: string) {
+    super('REPLAY_DIVERGED', `replay diverged at recording line ${line}: ${message}`);
+    this.line = line;
   }
 }

@@ -43,6 +43,7 @@ export {
 export type { ConnectionState, FailureReason, RemoteCandidateOutcome } from './core/session.js';
 export type { SessionCounters } from './core/session-counters.js';
 export { MAX_TRACE_RECORDS } from './core/trace-buffer.js';
+export { cryptoEntropy, type Entropy } from './entropy.js';
 export {
   BindError,
   IceError,
@@ -51,13 +52,19 @@ export {
   InvalidCandidateError,
   InvalidCredentialsError,
   InvalidOptionError,
+  InvalidRecordingError,
   InvalidStateError,
   LimitExceededError,
+  ReplayDivergenceError,
 } from './errors.js';
 export type { IceCandidate, IceCandidateInit, IceCandidateJson } from './ice-candidate.js';
 export type { MdnsCounters, MdnsMode, MdnsPublisher, MdnsResolver } from './mdns/agent-mdns.js';
 export { isMdnsHostname } from './mdns/names.js';
 export type { IceAgentOptions, IceServer } from './options.js';
+export type * from './record/record-lines.js';
+export { isOutput, RECORDING_VERSION } from './record/record-lines.js';
+export { type NumberedLine, type ParsedRecording, parseRecording } from './record/record-parse.js';
+export { type RecordingSink, recordSession } from './record/record-session.js';
 export type { AgentStats, CandidatePairStats, TransportCounters } from './stats.js';
 export type {
   IceCandidatePairStats,

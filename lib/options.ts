@@ -4,6 +4,7 @@ import { DEFAULT_LITE_TIMEOUT } from './core/lite-liveness.js';
 import type { NominationPolicy } from './core/nomination-policy.js';
 import type { IceRole } from './core/pair.js';
 import { DEFAULT_RETRANSMISSION, type RetransmissionPolicy } from './core/retransmission.js';
+import { type Entropy, resolveEntropy } from './entropy.js';
 import { InvalidOptionError } from './errors.js';
 import type { MdnsMode, MdnsPublisher, MdnsResolver } from './mdns/agent-mdns.js';
 import { type ResolvedTcpLimits, resolveTcpLimits, type TcpLimits } from './tcp-options.js';
@@ -136,6 +137,15 @@ export interface IceAgentOptions {
   /** Uniform random numbers in [0, 1] for the ±20 % jitter of consent checks; default `Math.random`. */
   readonly random?: () => number;
   /**
+   * Where every random byte of the agent comes from: credentials,
+   * tie-breaker, transaction ids, mDNS names, and the consent jitter unless
+   * `random` is given. A function filling its argument with random bytes;
+   * default: the system's CSPRNG. It must be a CSPRNG in production (the
+   * credentials and transaction ids are security-relevant); `recordSession`
+   * wraps it to log every draw so a replay can feed them back.
+   */
+  readonly entropy?: Entropy;
+  /**
    * The peer is an ICE-lite agent (SDP `a=ice-lite`, RFC 8445 §2.5). This
    * agent must then be controlling (RFC 8445 §6.1.1: `role: 'controlled'` is
    * an `InvalidOptionError`) and never waits for checks from the peer. When
@@ -238,6 +248,8 @@ export interface ResolvedOptions {
   readonly disconnectedTimeout: number;
   readonly keepaliveInterval: number;
   readonly random: () => number;
+  readonly entropy: Entropy;
+  readonly newTransactionId: () => Uint8Array;
   readonly remoteIceLite: boolean;
   readonly lite: boolean;
   readonly liteTimeout: number;
@@ -326,7 +338,7 @@ export function resolveOptions(options: IceAgentOptions): ResolvedOptions {
       15_000,
       3_600_000,
     ),
-    random: options.random ?? Math.random,
+    ...resolveEntropy(options.entropy, options.random),
     remoteIceLite: options.remoteIceLite ?? false,
     lite: options.lite ?? false,
     liteTimeout: checkInteger('liteTimeout', options.liteTimeout ?? DEFAULT_LITE_TIMEOUT, 1000, 3_600_000),

@@ -248,6 +248,7 @@ export class LocalGathering {
       gatherReflexive: o.iceTransportPolicy !== 'relay',
       scheduler: o.scheduler,
       retransmission: o.serverRetransmission,
+      newTransactionId: o.newTransactionId,
       tls: o.turnTls,
       hooks: {
         reflexive: (socketId, candidate) => {

@@ -216,6 +216,7 @@ export class SessionDriver {
       role,
       tieBreaker: this.tieBreaker,
       localCredentials,
+      newTransactionId: o.newTransactionId,
       ta: o.ta,
       checklistLimit: o.checklistLimit,
       maxRemoteCandidates: o.maxRemoteCandidates,

@@ -7,6 +7,7 @@
  * @module
  */
 import { generateCredentials, type IceCredentials } from '../core/credentials.js';
+import { cryptoEntropy, type Entropy } from '../entropy.js';
 import { LimitExceededError } from '../errors.js';
 import type { Transport } from '../transport/types.js';
 
@@ -17,14 +18,18 @@ const MAX_DRAWS = 16;
 export class UfragClaims {
   private readonly held = new Set<string>();
 
-  constructor(private readonly transport: Transport) {}
+  /** @param entropy where the credentials are drawn from (the agent's option) */
+  constructor(
+    private readonly transport: Transport,
+    private readonly entropy: Entropy = cryptoEntropy,
+  ) {}
 
   /** Fresh credentials whose ufrag the transport granted to this agent. */
   fresh(): IceCredentials {
     const transport = this.transport;
-    if (transport.claimUfrag === undefined) return generateCredentials();
+    if (transport.claimUfrag === undefined) return generateCredentials(this.entropy);
     for (let i = 0; i < MAX_DRAWS; i++) {
-      const credentials = generateCredentials();
+      const credentials = generateCredentials(this.entropy);
       if (transport.claimUfrag(credentials.ufrag)) {
         this.held.add(credentials.ufrag);
         return credentials;

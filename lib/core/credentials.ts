@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { cryptoEntropy, drawBytes, type Entropy } from '../entropy.js';
 import { InvalidArgumentError, InvalidCredentialsError } from '../errors.js';
 
 /** ICE short-term credentials (RFC 8445 §5.3): username fragment and password. */
@@ -113,9 +113,9 @@ function isUfrag(value: unknown): value is string {
 const ICE_CHAR_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
 
-function randomIceString(length: number): string {
+function randomIceString(length: number, entropy: Entropy): string {
   // 64 symbols: every byte maps uniformly with `& 63`, so no modulo bias.
-  const bytes = randomBytes(length);
+  const bytes = drawBytes(entropy, length);
   let out = '';
   for (const byte of bytes) out += ICE_CHAR_ALPHABET[byte & 63];
   return out;
@@ -128,10 +128,11 @@ export function sameCredentials(a: IceCredentials | undefined, b: IceCredentials
 
 /**
  * Fresh random credentials: 8-char ufrag (48 bits) and 24-char pwd (144 bits),
- * above RFC 8445's minimum of 24 and 128 bits of randomness.
+ * above RFC 8445's minimum of 24 and 128 bits of randomness, drawn from
+ * `entropy` (default: the CSPRNG).
  */
-export function generateCredentials(): IceCredentials {
-  return { ufrag: randomIceString(8), pwd: randomIceString(24) };
+export function generateCredentials(entropy: Entropy = cryptoEntropy): IceCredentials {
+  return { ufrag: randomIceString(8, entropy), pwd: randomIceString(24, entropy) };
 }
 
 /**

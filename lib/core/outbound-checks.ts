@@ -63,6 +63,7 @@ export abstract class OutboundChecks extends SessionState {
   protected buildCheck(pair: CandidatePair, useCandidate: boolean) {
     const credentials = this.remoteCredentials as IceCredentials;
     return buildBindingRequest({
+      transactionId: this.config.newTransactionId?.(),
       username: `${credentials.ufrag}:${this.localCredentials.ufrag}`,
       key: this.remoteKey as KeyObject,
       priority: peerReflexivePriority(pair.local.candidate),
@@ -100,7 +101,7 @@ export abstract class OutboundChecks extends SessionState {
     sendKeepalive: () => {
       this.counters.keepalivesSent++;
       const pair = this.selectedPair as CandidatePair;
-      this.send(pair, buildBindingIndication());
+      this.send(pair, buildBindingIndication(this.config.newTransactionId?.()));
       if (this.trace.enabled) this.trace.push({ type: 'keepalive-sent', pairId: pair.id });
     },
   };

@@ -62,6 +62,8 @@ export interface SessionConfig {
   readonly role: IceRole;
   readonly tieBreaker: bigint;
   readonly localCredentials: IceCredentials;
+  /** Fresh 12-byte transaction ids (the agent's `entropy`); default: the process-wide CSPRNG pool. */
+  readonly newTransactionId?: () => Uint8Array;
   /** Pacing of new checks, ms (RFC 8445 §14.2). */
   readonly ta: number;
   readonly checklistLimit: number;

@@ -15,6 +15,7 @@ import {
   take,
   timeout,
 } from 'rxjs';
+import { cryptoEntropy, type Entropy } from '../entropy.js';
 import { LimitExceededError } from '../errors.js';
 import { randomMdnsHostname } from './names.js';
 
@@ -107,10 +108,14 @@ export class LocalNamePublisher {
   private readonly names = new Map<string, string>();
   private publication: Subscription | undefined;
 
-  /** @param limit most names published (one per host address; more addresses are signaled as they are) */
+  /**
+   * @param limit most names published (one per host address; more addresses are signaled as they are)
+   * @param entropy where the names are drawn from (the agent's option)
+   */
   constructor(
     private readonly publisher: MdnsPublisher,
     private readonly limit = 64,
+    private readonly entropy: Entropy = cryptoEntropy,
   ) {}
 
   /** The name `address` is published under (a new one the first time), or the address itself past the limit. */
@@ -118,7 +123,7 @@ export class LocalNamePublisher {
     const known = this.names.get(address);
     if (known !== undefined) return known;
     if (this.names.size >= this.limit) return address;
-    const name = randomMdnsHostname();
+    const name = randomMdnsHostname(this.entropy);
     this.names.set(address, name);
     this.publication?.unsubscribe();
     const records = new Map([...this.names].map(([ip, hostname]) => [hostname, ip]));

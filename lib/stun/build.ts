@@ -253,10 +253,11 @@ export function buildBindingError(o: {
 }
 
 /** A Binding indication with only FINGERPRINT: the ICE keepalive (RFC 8445 §11). */
-export function buildBindingIndication(): Buffer {
+export function buildBindingIndication(transactionId?: Uint8Array): Buffer {
   return buildStunMessage({
     method: StunMethod.Binding,
     cls: 'indication',
+    transactionId,
     attributes: [],
     fingerprint: true,
   });

@@ -111,7 +111,7 @@ export class TurnAllocation {
     if (channel !== undefined) {
       this.outbox.push(encodeChannelData(channel, data, this.config.reliable));
     } else if (this.peers.permission(address)?.state === 'granted') {
-      this.outbox.push(buildSendIndication({ address, port }, data));
+      this.outbox.push(buildSendIndication({ address, port }, data, this.config.newTransactionId?.()));
     } else {
       return sendQueued(this, address, port, data, now);
     }
@@ -205,7 +205,7 @@ export class TurnAllocation {
     const { method, attributes } = describeRequest(context);
     let built: ReturnType<typeof buildTurnRequest>;
     try {
-      built = buildTurnRequest(method, attributes, this.credentials);
+      built = buildTurnRequest(method, attributes, this.credentials, this.config.newTransactionId?.());
     } catch (error) {
       // A peer address or port the codec refuses: that request fails, nothing throws.
       this.failed(context, undefined, error instanceof Error ? error.message : String(error), now);

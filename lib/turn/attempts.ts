@@ -27,6 +27,8 @@ import { serverTransactionStep } from './wire-trace.js';
 export interface AttemptContext {
   readonly scheduler: SchedulerLike;
   readonly retransmission: ServerRetransmission;
+  /** Fresh transaction ids (the agent's `entropy`); default: the process-wide CSPRNG pool. */
+  readonly newTransactionId?: () => Uint8Array;
   readonly tls: TurnTlsOptions | undefined;
   /** UDP attempts register here, per host socket, to get the server's datagrams. */
   readonly routes: Map<number, Attempt[]>;
@@ -167,7 +169,7 @@ class StunAttempt extends BaseAttempt {
 
   constructor(context: AttemptContext, spec: AttemptSpec) {
     super(context, spec);
-    this.probe = new BindingProbe(context.retransmission);
+    this.probe = new BindingProbe(context.retransmission, context.newTransactionId);
     const { socket, server } = spec;
     const send = (bytes: Uint8Array): void => {
       this.traceWire(bytes, 'out');
@@ -255,6 +257,7 @@ class TurnAttempt extends BaseAttempt {
       password: url.credential ?? '',
       reliable,
       retransmission: context.retransmission,
+      newTransactionId: context.newTransactionId,
     };
     this.client = new TurnClient(config, context.scheduler, path, {
       allocated: (relay, mapped) => this.allocated(relay, mapped),

@@ -27,7 +27,11 @@ export class BindingProbe implements ServerProtocol<BindingProbeEvent> {
   private readonly transactions: ClientTransactions<true>;
   private transactionId: Uint8Array | undefined;
 
-  constructor(retransmission: ServerRetransmission) {
+  /** @param newTransactionId fresh transaction ids; default: the process-wide CSPRNG pool */
+  constructor(
+    retransmission: ServerRetransmission,
+    private readonly newTransactionId?: () => Uint8Array,
+  ) {
     this.transactions = new ClientTransactions<true>(retransmission, false, this.outbox, 1);
   }
 
@@ -45,7 +49,9 @@ export class BindingProbe implements ServerProtocol<BindingProbeEvent> {
   start(now: number): void {
     if (this.state !== 'new') return;
     this.state = 'waiting';
-    const { transactionId, bytes } = buildPlainBindingRequest(undefined, { fingerprint: true });
+    const { transactionId, bytes } = buildPlainBindingRequest(this.newTransactionId?.(), {
+      fingerprint: true,
+    });
     this.transactionId = transactionId;
     this.transactions.start(transactionId, bytes, true, now);
   }

@@ -51,6 +51,8 @@ export interface ServerGatheringConfig {
   readonly gatherReflexive: boolean;
   readonly scheduler: SchedulerLike;
   readonly retransmission: ServerRetransmission;
+  /** Fresh transaction ids (the agent's `entropy`); default: the process-wide CSPRNG pool. */
+  readonly newTransactionId?: () => Uint8Array;
   readonly tls?: TurnTlsOptions;
   /** Name resolution (default `dns.lookup`). */
   readonly lookup?: HostLookup;
@@ -82,6 +84,7 @@ export class ServerGathering {
     this.context = {
       scheduler: config.scheduler,
       retransmission: config.retransmission,
+      newTransactionId: config.newTransactionId,
       tls: config.tls,
       routes: this.routes,
       settle: (attempt) => this.settle(attempt),

@@ -22,8 +22,8 @@ export function buildTurnRequest(
   method: number,
   attributes: readonly StunAttributeSpec[],
   credentials: LongTermCredentials | undefined,
+  transactionId: Uint8Array = newTransactionId(),
 ): BuiltRequest & { authenticated: boolean } {
-  const transactionId = newTransactionId();
   const key = credentials?.ready ? credentials.key : undefined;
   const bytes = buildStunMessage({
     method,
@@ -45,10 +45,11 @@ export function allocateAttributes(lifetime: number): StunAttributeSpec[] {
 }
 
 /** A Send indication carrying one datagram to `peer` (RFC 8656 §10.1). Not authenticated, by design. */
-export function buildSendIndication(peer: StunAddress, data: Uint8Array): Buffer {
+export function buildSendIndication(peer: StunAddress, data: Uint8Array, transactionId?: Uint8Array): Buffer {
   return buildStunMessage({
     method: StunMethod.Send,
     cls: 'indication',
+    transactionId,
     attributes: [
       { kind: 'xorPeerAddress', value: peer },
       { kind: 'data', value: data },

@@ -9,6 +9,8 @@ export interface TurnAllocationConfig {
   /** TCP or TLS to the server: no retransmissions, ChannelData padded to 4 bytes. */
   readonly reliable: boolean;
   readonly retransmission: ServerRetransmission;
+  /** Fresh 12-byte transaction ids (the agent's `entropy`); default: the process-wide CSPRNG pool. */
+  readonly newTransactionId?: () => Uint8Array;
   /** Requested allocation lifetime in seconds (the server may grant another); default 600. */
   readonly lifetime?: number;
   /** Most permissions and channels; default 64. */

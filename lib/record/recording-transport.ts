@@ -1,0 +1,156 @@
+/**
+ * The transport a recorded agent runs on: the real one underneath; what it
+ * tells the agent is logged (host addresses, sockets bound, datagrams
+ * received, ufrag claims, shutdown) and what the agent sends is logged as
+ * output. UDP only: no TCP, no mDNS (a recorded agent does not resolve
+ * `.local` candidates).
+ * @module
+ */
+import { Observable, share } from 'rxjs';
+import type { HostAddress, InboundPacket, PacketSocket, PortRange, Transport } from '../transport/types.js';
+import { toHex } from './record-lines.js';
+import type { Recorder } from './recorder.js';
+
+/** Wraps a transport so that everything it gives the agent is logged. */
+export class RecordingTransport implements Transport {
+  /** Set when the inner transport has it: its shutdown, logged. */
+  readonly closed$?: Observable<void>;
+  /** Set when the inner transport is shared (a `UdpMux`): its answers, logged. */
+  readonly claimUfrag?: (ufrag: string) => boolean;
+  /** Set with {@link claimUfrag}: passed on. */
+  readonly releaseUfrag?: (ufrag: string) => void;
+  private binds = 0;
+
+  /**
+   * @param inner the real transport
+   * @param recorder where lines go
+   * @param select the application's `ipFilter` (host addresses are logged after it)
+   */
+  constructor(
+    private readonly inner: Transport,
+    private readonly recorder: Recorder,
+    private readonly select: (address: HostAddress) => boolean,
+  ) {
+    const { claimUfrag, releaseUfrag } = inner;
+    if (claimUfrag !== undefined) {
+      this.claimUfrag = (ufrag) => {
+        const granted = claimUfrag.call(inner, ufrag);
+        recorder.answer({ k: 'claim', ufrag, granted });
+        return granted;
+      };
+      this.releaseUfrag = (ufrag) => releaseUfrag?.call(inner, ufrag);
+    }
+    const closed = inner.closed$;
+    if (closed !== undefined) {
+      this.closed$ = new Observable<void>((subscriber) =>
+        closed.subscribe({
+          next: () => recorder.input({ k: 'transport-closed' }, () => subscriber.next()),
+          complete: () => subscriber.complete(),
+        }),
+      );
+    }
+  }
+
+  /** The inner transport's addresses the `ipFilter` keeps, logged. */
+  hostAddresses(): readonly HostAddress[] {
+    const addresses = this.inner.hostAddresses().filter(this.select);
+    this.recorder.answer({
+      k: 'hosts',
+      addresses: addresses.map(({ address, family, iface, internal }) => ({
+        address,
+        family,
+        iface,
+        internal,
+      })),
+    });
+    return addresses;
+  }
+
+  /** Binds on the inner transport; the socket (or the failure) is logged with the bind's number. */
+  bind(address: string, ports?: PortRange): Observable<PacketSocket> {
+    return new Observable<PacketSocket>((subscriber) => {
+      const bind = this.binds++;
+      let subscribing = true;
+      const recorder = this.recorder;
+      const subscription = this.inner.bind(address, ports).subscribe({
+        next: (socket) => {
+          const wrapped = new RecordingSocket(socket, bind, recorder);
+          const { port, family } = socket;
+          const line = { k: 'bound', bind, address: socket.address, port, family } as const;
+          if (subscribing) {
+            recorder.answer({ ...line, sync: true });
+            subscriber.next(wrapped);
+            return;
+          }
+          // Later (real sockets): one input, the socket and the end of the bind together.
+          recorder.input(line, () => {
+            subscriber.next(wrapped);
+            subscriber.complete();
+          });
+        },
+        error: (error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          if (subscribing) {
+            recorder.answer({ k: 'bind-error', bind, message, sync: true });
+            subscriber.error(error);
+          } else {
+            recorder.input({ k: 'bind-error', bind, message }, () => subscriber.error(error));
+          }
+        },
+        complete: () => subscriber.complete(),
+      });
+      subscribing = false;
+      return subscription;
+    });
+  }
+}
+
+/** A socket whose datagrams in are inputs and datagrams out are outputs. */
+class RecordingSocket implements PacketSocket {
+  readonly address: string;
+  readonly port: number;
+  readonly family: PacketSocket['family'];
+  readonly packets$: Observable<InboundPacket>;
+
+  constructor(
+    private readonly inner: PacketSocket,
+    private readonly id: number,
+    private readonly recorder: Recorder,
+  ) {
+    this.address = inner.address;
+    this.port = inner.port;
+    this.family = inner.family;
+    this.packets$ = new Observable<InboundPacket>((subscriber) =>
+      inner.packets$.subscribe({
+        next: (packet) => {
+          const { address: from, port, data } = packet;
+          recorder.input({ k: 'packet', socket: id, from, port, hex: toHex(data) }, () =>
+            subscriber.next(packet),
+          );
+        },
+        complete: () => {
+          if (recorder.nested) subscriber.complete();
+          else recorder.input({ k: 'socket-end', socket: id }, () => subscriber.complete());
+        },
+      }),
+    ).pipe(share());
+  }
+
+  get sendErrors(): number {
+    return this.inner.sendErrors;
+  }
+
+  send(data: Uint8Array, port: number, address: string): void {
+    this.recorder.output({ k: 'sent', socket: this.id, to: address, port, hex: toHex(data) });
+    this.inner.send(data, port, address);
+  }
+
+  close(): void {
+    this.recorder.output({ k: 'closed', socket: this.id });
+    this.inner.close();
+  }
+
+  setLocalUfrags(ufrags: readonly string[]): void {
+    this.inner.setLocalUfrags?.(ufrags);
+  }
+}
