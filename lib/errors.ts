@@ -13,7 +13,8 @@ export type IceErrorCode =
   | 'INVALID_ARGUMENT'
   | 'NO_ADDRESS'
   | 'BIND_FAILED'
-  | 'LIMIT_EXCEEDED';
+  | 'LIMIT_EXCEEDED'
+  | 'INVALID_TRACE';
 
 /** Base class of every error rx-ice throws on purpose. */
 export class IceError extends Error {
@@ -72,5 +73,18 @@ export class BindError extends IceError {
 export class LimitExceededError extends IceError {
   constructor(message: string) {
     super('LIMIT_EXCEEDED', message);
+  }
+}
+
+/**
+ * A line of a JSON-lines trace (the input of `renderTimeline` and `rx-ice-timeline`) that is not a
+ * trace event: not JSON, not an object, or a known event type with a missing or mistyped field.
+ */
+export class InvalidTraceError extends IceError {
+  /** The 1-based line number of the offending line. */
+  readonly line: number;
+  constructor(line: number, message: string, options?: { cause?: unknown }) {
+    super('INVALID_TRACE', `line ${line}: ${message}`, options);
+    this.line = line;
   }
 }
