@@ -52,6 +52,7 @@ export {
   InvalidCredentialsError,
   InvalidOptionError,
   InvalidStateError,
+  InvalidTraceError,
   LimitExceededError,
 } from './errors.js';
 export type { IceCandidate, IceCandidateInit, IceCandidateJson } from './ice-candidate.js';
@@ -67,6 +68,8 @@ export type {
   IceStatsReport,
   IceTransportStats,
 } from './stats-report.js';
+export { renderTimeline, type TimelineOptions } from './timeline/render.js';
+export { type ParsedTrace, parseTraceJsonLines, traceToJsonLines } from './timeline/trace-lines.js';
 export type {
   CheckAnsweredTrace,
   CheckFailedTrace,
