@@ -50,6 +50,8 @@ const BREAK_WIDTH = 40;
 const PAD = 10;
 /** At most this many px per ms (a burst of 2 ms stays a burst). */
 const MAX_PX_PER_MS = 40;
+/** Labelled ticks at least this many px apart (a label is about 50 px wide). */
+const MIN_TICK_GAP = 64;
 /** At least this many px for the bursts' own spans together. */
 const MIN_LINEAR = 240;
 
@@ -113,16 +115,17 @@ export function timeScale(times: readonly number[], options: TimeScaleOptions): 
   };
   const ticks: Tick[] = [];
   const breaks: AxisBreak[] = [];
+  const tick = (at: number, time: number) => {
+    const last = ticks.at(-1);
+    if (last === undefined || at - last.x >= MIN_TICK_GAP)
+      ticks.push({ x: at, label: `+${formatDuration(time - origin)}` });
+  };
   runs.forEach((r, i) => {
     const start = starts[i] ?? PAD;
-    if (pxPerMs === 0 || r.to === r.from) {
-      ticks.push({ x: start, label: `+${formatDuration(r.from - origin)}` });
-    } else {
+    tick(start, r.from);
+    if (pxPerMs > 0 && r.to > r.from) {
       const step = niceStep(90 / pxPerMs);
-      const first = origin + Math.ceil((r.from - origin) / step) * step;
-      if (first - r.from > step / 4) ticks.push({ x: start, label: `+${formatDuration(r.from - origin)}` });
-      for (let t = first; t <= r.to; t += step)
-        ticks.push({ x: x(t), label: `+${formatDuration(t - origin)}` });
+      for (let t = origin + Math.ceil((r.from - origin) / step) * step; t <= r.to; t += step) tick(x(t), t);
     }
     const next = runs[i + 1];
     if (next !== undefined) {
