@@ -9,7 +9,11 @@ import { byClass, findAll, type MarkupNode, parseMarkup, textOf } from '../helpe
 const HOSTILE = `"><script>alert(1)</script><img src=x onerror=alert(2)>&amp;'`;
 
 const stamp = (at: number, generation = 0) => ({ at, generation });
-const pairState = (pairId: number, at: number, generation = 0): Extract<TraceEvent, { type: 'pair-state' }> => ({
+const pairState = (
+  pairId: number,
+  at: number,
+  generation = 0,
+): Extract<TraceEvent, { type: 'pair-state' }> => ({
   type: 'pair-state',
   pairId,
   local: '10.0.0.1:5000',
