@@ -50,17 +50,34 @@ const BREAK_WIDTH = 40;
 const PAD = 10;
 /** At most this many px per ms (a burst of 2 ms stays a burst). */
 const MAX_PX_PER_MS = 40;
+/** At most this many gaps are cut (the longest ones). */
+const MAX_CUTS = 40;
 /** Labelled ticks at least this many px apart (a label is about 50 px wide). */
 const MIN_TICK_GAP = 64;
 /** At least this many px for the bursts' own spans together. */
 const MIN_LINEAR = 240;
 
-/** Bursts of `times` (sorted, distinct): runs whose gaps are at most `breakAfter`. */
+/**
+ * Bursts of `times` (sorted, distinct): runs whose gaps are at most `breakAfter`; of longer gaps
+ * only the `MAX_CUTS` longest are cut (a long trace stays a picture, not a scroll of bursts).
+ */
 function bursts(times: readonly number[], breakAfter: number): Array<{ from: number; to: number }> {
+  const gaps: number[] = [];
+  for (let i = 1; i < times.length; i++) {
+    const gap = (times[i] ?? 0) - (times[i - 1] ?? 0);
+    if (gap > breakAfter) gaps.push(gap);
+  }
+  // With more long gaps than MAX_CUTS: every gap longer than the MAX_CUTS-th longest is cut, and
+  // as many as are left of those equal to it (the earliest).
+  gaps.sort((a, b) => b - a);
+  const limit = gaps.length <= MAX_CUTS ? breakAfter : (gaps[MAX_CUTS - 1] ?? breakAfter);
+  let ties = gaps.length <= MAX_CUTS ? 0 : MAX_CUTS - gaps.filter((g) => g > limit).length;
   const out: Array<{ from: number; to: number }> = [];
   for (const t of times) {
     const last = out.at(-1);
-    if (last !== undefined && t - last.to <= breakAfter) last.to = t;
+    const gap = last === undefined ? 0 : t - last.to;
+    const cut = gap > limit || (gap === limit && gap > breakAfter && ties-- > 0);
+    if (last !== undefined && !cut) last.to = t;
     else out.push({ from: t, to: t });
   }
   return out;

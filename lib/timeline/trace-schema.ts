@@ -93,18 +93,33 @@ export function traceFieldProblem(
   type: TraceEvent['type'],
   record: Record<string, unknown>,
 ): string | undefined {
-  const fields: Readonly<Record<string, FieldKind>> = { ...STAMP, ...TRACE_SCHEMA[type] };
-  for (const [name, kind] of Object.entries(fields)) {
+  for (const [name, want, optional] of fieldsOf(type)) {
     const value = record[name];
-    const optional = kind.endsWith('?');
     if (value === undefined || value === null) {
       if (optional) continue;
       return `${type} event lacks "${name}"`;
     }
-    const want = optional ? kind.slice(0, -1) : kind;
     if (typeof value !== want || (want === 'number' && !Number.isFinite(value))) {
       return `${type} event has "${name}" of type ${typeof value}, expected a finite ${want}`;
     }
   }
   return undefined;
+}
+
+/** A field to check: its name, JSON type, and whether it may be absent. */
+type FieldCheck = readonly [name: string, type: string, optional: boolean];
+
+/** Each type's checks, the stamp first, built once per type. */
+const CHECKS = new Map<string, readonly FieldCheck[]>();
+
+function fieldsOf(type: TraceEvent['type']): readonly FieldCheck[] {
+  let checks = CHECKS.get(type);
+  if (checks === undefined) {
+    checks = Object.entries({ ...STAMP, ...TRACE_SCHEMA[type] }).map(([name, kind]): FieldCheck => {
+      const optional = kind.endsWith('?');
+      return [name, optional ? kind.slice(0, -1) : kind, optional];
+    });
+    CHECKS.set(type, checks);
+  }
+  return checks;
 }

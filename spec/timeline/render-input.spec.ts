@@ -91,6 +91,17 @@ describe('renderTimeline input', () => {
     expect((b1 as number) - (b0 as number)).toBeLessThan(5);
   });
 
+  it('a long trace: only the 40 longest idle gaps are cut, so the picture stays bounded', () => {
+    // 100 bursts 5 s apart, and one gap of 60 s: that gap and 39 of the others are cut.
+    const events = Array.from({ length: 100 }, (_, i) => pairState(i + 1, i * 5000 + (i >= 50 ? 55_000 : 0)));
+    const page = parseMarkup(renderTimeline(events));
+    const breaks = findAll(page, byClass('break')).map((b) => b.children[0]?.text);
+    expect(breaks).toHaveLength(40);
+    expect(breaks).toContain('60 s without events, cut');
+    expect(Number(findAll(page, (n) => n.name === 'svg')[0]?.attrs.width)).toBeLessThan(5000);
+    expect(findAll(page, byClass('ev'))).toHaveLength(100);
+  });
+
   it('an empty trace is a page that says so', () => {
     const page = parseMarkup(renderTimeline([]));
     expect(textOf(findAll(page, byClass('summary'))[0] as MarkupNode)).toBe('no events');
