@@ -11,11 +11,15 @@ import { parseTraceJsonLines } from './trace-lines.js';
 
 /** What the command reads and writes. */
 export interface TimelineCliIo {
+  /** The text of a file. */
   readFile(path: string): Promise<string>;
+  /** All of standard input. */
   readStdin(): Promise<string>;
   /** Standard input is a terminal (nothing piped in). */
   readonly stdinIsTty: boolean;
+  /** Writes to standard output. */
   stdout(text: string): void;
+  /** Writes to standard error. */
   stderr(text: string): void;
 }
 

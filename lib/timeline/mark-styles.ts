@@ -26,10 +26,13 @@ export type Lane = 'top' | 'middle' | 'bottom';
 
 /** How one kind of mark looks. */
 export interface MarkStyle {
+  /** Its shape. */
   readonly shape: Shape;
+  /** Its colour (CSS hex). */
   readonly color: string;
   /** Half its size, px. */
   readonly size: number;
+  /** Its lane in the row. */
   readonly lane: Lane;
   /** Dashed outline. */
   readonly dashed?: boolean;

@@ -31,6 +31,7 @@ export interface RowPlace {
   readonly y: number;
   /** Left edge of the plot. */
   readonly plotX: number;
+  /** The time axis. */
   readonly scale: TimeScale;
   /** The last instant of the trace (where open bands end). */
   readonly end: number;
@@ -105,11 +106,13 @@ export function drawRow(row: Row, index: number, place: RowPlace): string {
 
 /** Where the axis goes. */
 export interface AxisPlace {
+  /** Left edge of the plot. */
   readonly plotX: number;
   /** Top of the first row. */
   readonly top: number;
   /** Bottom of the last row. */
   readonly bottom: number;
+  /** The trace (for the generations' starts). */
   readonly events: readonly TraceEvent[];
 }
 

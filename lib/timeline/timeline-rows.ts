@@ -14,7 +14,9 @@ export type RowKind = 'gathering' | 'connection' | 'server' | 'pair' | 'other';
 
 /** One event drawn. */
 export interface Mark {
+  /** The event. */
   readonly event: TraceEvent;
+  /** How it is drawn. */
   readonly kind: MarkKind;
   /** The tooltip: the event as `NODE_DEBUG` prints it. */
   readonly title: string;
@@ -22,15 +24,21 @@ export interface Mark {
 
 /** A state band: `state` from `from` until `to` (undefined: the end of the trace). */
 export interface Span {
+  /** The state's name (untrusted text). */
   readonly state: string;
+  /** Entered at, ms. */
   readonly from: number;
+  /** Left at, ms. */
   to: number | undefined;
 }
 
 /** A check's life: from the first transmission to its answer or failure. */
 export interface Link {
+  /** Sent at, ms. */
   readonly from: number;
+  /** Answered or failed at, ms. */
   readonly to: number;
+  /** Answered. */
   readonly ok: boolean;
 }
 
@@ -38,6 +46,7 @@ export interface Link {
 export interface Row {
   /** Unique, for `data-row` (letters, digits, dashes). */
   readonly id: string;
+  /** What it shows. */
   readonly kind: RowKind;
   /** The words on the left (untrusted text: escape it). */
   label: string;
@@ -47,8 +56,11 @@ export interface Row {
   named: 'id' | 'addresses' | 'types';
   /** The row's short name (`#3`, `g1 #3`). */
   readonly name: string;
+  /** Its events, in trace order. */
   readonly marks: Mark[];
+  /** Its state bands, in time order. */
   readonly spans: Span[];
+  /** Its checks' lines. */
   readonly links: Link[];
   /** A pair that was selected. */
   selected: boolean;
