@@ -62,9 +62,8 @@ export function renderTimeline(events: readonly TraceEvent[], options: TimelineO
   const svgWidth = Math.ceil(Math.max(plotX + scale.width + 3 * MARGIN, 980));
   const top = AXIS_HEIGHT;
   const bottom = top + rows.length * ROW_HEIGHT;
-  const end = events.reduce((max, e) => Math.max(max, e.at), Number.NEGATIVE_INFINITY);
   const body = rows
-    .map((row, i) => drawRow(row, i, { x: MARGIN, y: top + i * ROW_HEIGHT, plotX, scale, end }))
+    .map((row, i) => drawRow(row, i, { x: MARGIN, y: top + i * ROW_HEIGHT, plotX, scale }))
     .join('');
   const axisPlace = { plotX, top, bottom, events };
   const axis = drawAxis(scale, axisPlace);

@@ -33,8 +33,6 @@ export interface RowPlace {
   readonly plotX: number;
   /** The time axis. */
   readonly scale: TimeScale;
-  /** The last instant of the trace (where open bands end). */
-  readonly end: number;
 }
 
 /** One row: background, label with its tooltip, bands, check lines, marks (in trace order). */
@@ -59,7 +57,8 @@ export function drawRow(row: Row, index: number, place: RowPlace): string {
   const bandHeight = tall ? 20 : BAND_HEIGHT;
   for (const span of row.spans) {
     const x1 = tx(span.from);
-    const width = Math.max(tx(span.to ?? place.end) - x1, 2);
+    // A state still on at the end runs to the right edge: a final `failed` shows even at the last instant.
+    const width = Math.max((span.to === undefined ? plotX + scale.width : tx(span.to)) - x1, 2);
     const label =
       tall && width > span.state.length * 5.6 + 8
         ? text(x1 + 4, y + 19, span.state, { class: 'band-label' })

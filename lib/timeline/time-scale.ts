@@ -50,6 +50,8 @@ const BREAK_WIDTH = 40;
 const PAD = 10;
 /** At most this many px per ms (a burst of 2 ms stays a burst). */
 const MAX_PX_PER_MS = 40;
+/** Room after the last instant, px: the last states run on into it, so a final `failed` shows. */
+const TAIL = 40;
 /** At most this many gaps are cut (the longest ones). */
 const MAX_CUTS = 40;
 /** Labelled ticks at least this many px apart (a label is about 50 px wide). */
@@ -115,7 +117,7 @@ export function timeScale(times: readonly number[], options: TimeScaleOptions): 
     starts.push(cursor + PAD);
     cursor += 2 * PAD + (r.to - r.from) * pxPerMs + BREAK_WIDTH;
   }
-  const width = cursor - BREAK_WIDTH;
+  const width = cursor - BREAK_WIDTH + TAIL;
   const x = (time: number): number => {
     // The last burst starting at or before `time` (a time between bursts sits at its burst's end).
     let lo = 0;
@@ -132,17 +134,24 @@ export function timeScale(times: readonly number[], options: TimeScaleOptions): 
   };
   const ticks: Tick[] = [];
   const breaks: AxisBreak[] = [];
-  const tick = (at: number, time: number) => {
+  // A burst's start is labelled before a round tick too close to it (the round one gives way).
+  let lastIsStart = false;
+  const tick = (at: number, time: number, start: boolean) => {
     const last = ticks.at(-1);
-    if (last === undefined || at - last.x >= MIN_TICK_GAP)
-      ticks.push({ x: at, label: `+${formatDuration(time - origin)}` });
+    if (last !== undefined && at - last.x < MIN_TICK_GAP) {
+      if (!start || lastIsStart) return;
+      ticks.pop();
+    }
+    ticks.push({ x: at, label: `+${formatDuration(time - origin)}` });
+    lastIsStart = start;
   };
   runs.forEach((r, i) => {
     const start = starts[i] ?? PAD;
-    tick(start, r.from);
+    tick(start, r.from, true);
     if (pxPerMs > 0 && r.to > r.from) {
       const step = niceStep(90 / pxPerMs);
-      for (let t = origin + Math.ceil((r.from - origin) / step) * step; t <= r.to; t += step) tick(x(t), t);
+      for (let t = origin + Math.ceil((r.from - origin) / step) * step; t <= r.to; t += step)
+        tick(x(t), t, false);
     }
     const next = runs[i + 1];
     if (next !== undefined) {
