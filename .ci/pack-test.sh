@@ -5,8 +5,10 @@
 # project, and there: imports the three entry points from ESM, require()s them from CommonJS,
 # type-checks TypeScript consumers (ESM and CommonJS under moduleResolution nodenext, ESM under
 # bundler; strict, skipLibCheck false), runs a two-agent session over 127.0.0.1 that exchanges
-# a datagram, and counts the production packages (`npm ls --omit=dev --all`). Any failure
-# exits non-zero with a message naming it.
+# a datagram while recording alice's trace$ as JSON lines, draws that trace with the package's
+# command (`npx rx-ice-timeline trace.jsonl > trace.html`, and from standard input), and counts the
+# production packages (`npm ls --omit=dev --all`). Any failure exits non-zero with a message
+# naming it.
 #
 # Only the npm registry is used. KEEP=1 keeps the temporary folder for a look afterwards.
 set -Eeuo pipefail
@@ -74,6 +76,8 @@ check(typeof root.parseCandidate === 'function', 'rx-ice has no parseCandidate')
 check(typeof operators.wireSignaling === 'function', 'rx-ice/operators has no wireSignaling');
 check(typeof operators.toSdpCandidate === 'function', 'rx-ice/operators has no toSdpCandidate');
 check(typeof testing.VirtualNetwork === 'function', 'rx-ice/testing has no VirtualNetwork');
+check(typeof root.renderTimeline === 'function', 'rx-ice has no renderTimeline');
+check(typeof root.traceToJsonLines === 'function', 'rx-ice has no traceToJsonLines');
 console.log(`ESM: ${Object.keys(root).length} + ${Object.keys(operators).length} + ${Object.keys(testing).length} exports`);
 EOF
 log "ESM import of rx-ice, rx-ice/operators, rx-ice/testing"
@@ -137,13 +141,16 @@ done
 
 # --- A session from the installed package ------------------------------------------------------
 cat >loopback.mjs <<'EOF'
-import { IceAgent, serializeCandidate } from 'rx-ice';
+import { createWriteStream } from 'node:fs';
+import { IceAgent, serializeCandidate, traceToJsonLines } from 'rx-ice';
 import { filter, firstValueFrom } from 'rxjs';
 
 const deadline = setTimeout(() => { console.error('loopback: no datagram within 20 s'); process.exit(1); }, 20_000);
 const onLoopback = (address) => address === '127.0.0.1';
 const alice = new IceAgent({ role: 'controlling', ipFilter: onLoopback, mdns: 'off' });
 const bob = new IceAgent({ role: 'controlled', ipFilter: onLoopback, mdns: 'off' });
+const traceFile = createWriteStream('trace.jsonl');
+alice.trace$.pipe(traceToJsonLines()).subscribe((line) => traceFile.write(line));
 for (const [from, to] of [[alice, bob], [bob, alice]]) {
   const { ufrag, pwd } = from.getLocalCredentials();
   to.setRemoteCredentials(ufrag, pwd);
@@ -163,10 +170,29 @@ const pair = alice.getStats().selectedPair;
 console.log(`loopback: bob got "${text}" over ${pair?.local.address}:${pair?.local.port} -> ${pair?.remote.address}:${pair?.remote.port}`);
 alice.stop();
 bob.stop();
+await new Promise((done) => traceFile.end(done));
 clearTimeout(deadline);
 EOF
 log "two agents over 127.0.0.1 from the installed package"
 node loopback.mjs
+
+# --- The timeline command, as installed ---------------------------------------------------------
+[ -x node_modules/.bin/rx-ice-timeline ] || die "the tarball installs no rx-ice-timeline command"
+events=$(grep -c . trace.jsonl) || die "alice's trace is empty"
+log "npx rx-ice-timeline trace.jsonl > trace.html ($events events), and from standard input"
+npx --no-install rx-ice-timeline trace.jsonl >trace.html || die "rx-ice-timeline failed on the loopback trace"
+npx --no-install rx-ice-timeline <trace.jsonl >stdin.html || die "rx-ice-timeline failed reading standard input"
+for page in trace.html stdin.html; do
+  marks=$(grep -o 'class="ev"' "$page" | wc -l)
+  [ "$marks" -eq "$events" ] || die "$page has $marks marks for $events trace events"
+  grep -q 'data-kind="pair"' "$page" || die "$page has no candidate pair row"
+done
+grep -q '<title>rx-ice timeline: trace.jsonl</title>' trace.html || die "trace.html is not titled after its file"
+log "timeline: $(wc -c <trace.html) bytes, $events marks"
+if printf '{"type":"check-sent"}\n' | npx --no-install rx-ice-timeline >bad.html 2>bad.err; then
+  die "rx-ice-timeline accepted an invalid trace"
+fi
+grep -q 'line 1: check-sent event lacks' bad.err || die "rx-ice-timeline's error does not name the line: $(cat bad.err)"
 
 # --- What a user installs ----------------------------------------------------------------------
 npm ls --omit=dev --all >"$WORK/tree.txt" || { cat "$WORK/tree.txt" >&2; die "npm ls --omit=dev --all reports problems"; }

@@ -15,7 +15,8 @@ export type IceErrorCode =
   | 'BIND_FAILED'
   | 'LIMIT_EXCEEDED'
   | 'INVALID_RECORDING'
-  | 'REPLAY_DIVERGED';
+  | 'REPLAY_DIVERGED'
+  | 'INVALID_TRACE';
 
 /** Base class of every error rx-ice throws on purpose. */
 export class IceError extends Error {
@@ -97,6 +98,19 @@ export class ReplayDivergenceError extends IceError {
   readonly line: number;
   constructor(line: number, message: string) {
     super('REPLAY_DIVERGED', `replay diverged at recording line ${line}: ${message}`);
+    this.line = line;
+  }
+}
+
+/**
+ * A line of a JSON-lines trace (the input of `renderTimeline` and `rx-ice-timeline`) that is not a
+ * trace event: not JSON, not an object, or a known event type with a missing or mistyped field.
+ */
+export class InvalidTraceError extends IceError {
+  /** The 1-based line number of the offending line. */
+  readonly line: number;
+  constructor(line: number, message: string, options?: { cause?: unknown }) {
+    super('INVALID_TRACE', `line ${line}: ${message}`, options);
     this.line = line;
   }
 }

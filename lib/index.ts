@@ -54,6 +54,7 @@ export {
   InvalidOptionError,
   InvalidRecordingError,
   InvalidStateError,
+  InvalidTraceError,
   LimitExceededError,
   ReplayDivergenceError,
 } from './errors.js';
@@ -75,6 +76,8 @@ export type {
   IceTransportStats,
 } from './stats-report.js';
 export type { TcpLimits } from './tcp-options.js';
+export { renderTimeline, type TimelineOptions } from './timeline/render.js';
+export { type ParsedTrace, parseTraceJsonLines, traceToJsonLines } from './timeline/trace-lines.js';
 export type {
   CheckAnsweredTrace,
   CheckFailedTrace,

@@ -4,17 +4,20 @@
  * of the vitest run itself; `examples/interop-peer.ts` is exercised by `npm run test:interop`.)
  */
 import { execFile } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { parseTraceJsonLines, renderTimeline, type TraceEvent } from '../lib/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
 
-/** Runs `tsx file` and returns its stdout; a failure (or a 110 s timeout) rejects with its output. */
-async function runExample(file: string): Promise<string> {
-  const { stdout } = await promisify(execFile)(TSX, [file], { cwd: ROOT, timeout: 110_000 });
+/** Runs `tsx file ...args` and returns its stdout; a failure (or a 110 s timeout) rejects with its output. */
+async function runExample(file: string, args: readonly string[] = []): Promise<string> {
+  const { stdout } = await promisify(execFile)(TSX, [file, ...args], { cwd: ROOT, timeout: 110_000 });
   return stdout;
 }
 
@@ -33,6 +36,30 @@ describe('examples', () => {
       expect(out).toMatch(/^alice selected\s+127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+$/m);
       expect(out).toContain('alice got back: HELLO ICE WORLD');
       expect(out).toMatch(/^alice state\s+closed$/m);
+    },
+    EXAMPLE_TIMEOUT,
+  );
+
+  it(
+    'examples/record-trace.ts records a real session as JSON lines that rx-ice-timeline draws',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'rx-ice-record-'));
+      try {
+        const file = join(dir, 'session.jsonl');
+        const out = await runExample('examples/record-trace.ts', [file, '2']);
+        expect(out).toMatch(/^alice state completed$/m);
+        const { events } = parseTraceJsonLines(readFileSync(file, 'utf8'));
+        expect(out).toContain(`recorded ${events.length} events to ${file}`);
+        const types = new Set(events.map((e) => e.type));
+        for (const type of ['check-sent', 'check-retransmitted', 'check-answered', 'pair-selected']) {
+          expect(types.has(type as TraceEvent['type']), type).toBe(true);
+        }
+        const unanswered = events.find((e) => e.type === 'check-sent' && e.remote === '127.0.0.1:9');
+        expect(unanswered).toBeDefined();
+        expect((renderTimeline(events).match(/class="ev"/g) ?? []).length).toBe(events.length);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     EXAMPLE_TIMEOUT,
   );
