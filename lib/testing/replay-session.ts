@@ -44,6 +44,16 @@ export interface ReplayResult {
   readonly endTime: number;
 }
 
+/** Options of {@link replaySession}. */
+export interface ReplayOptions {
+  /**
+   * Called with the replayed agent once it is built, before the first
+   * recorded input: subscribe to `trace$` here to see the replay's trace
+   * (`rx-ice-timeline` draws a recording this way).
+   */
+  readonly onAgent?: (agent: IceAgent) => void;
+}
+
 const ANSWERS = new Set(['draw', 'random', 'hosts', 'claim']);
 
 /**
@@ -57,6 +67,7 @@ const ANSWERS = new Set(['draw', 'random', 'hosts', 'claim']);
  * times) are returned with the recorded ones, for comparison.
  *
  * @param log the recording: the text of a `.jsonl` file, or its lines
+ * @param options `onAgent`: sees the agent before the first input
  * @throws InvalidRecordingError naming the first bad line;
  *   ReplayDivergenceError when the agent asks for what the recording does
  *   not hold (more random bytes, a timer never set, a socket not open): the
@@ -69,7 +80,7 @@ const ANSWERS = new Set(['draw', 'random', 'hosts', 'claim']);
  * agent.stop();
  * ```
  */
-export function replaySession(log: string | Iterable<string>): ReplayResult {
+export function replaySession(log: string | Iterable<string>, options: ReplayOptions = {}): ReplayResult {
   const { start, lines } = parseRecording(log);
   const answers: NumberedLine[] = [];
   const syncBinds = new Map<number, Extract<RecordLine, { k: 'bound' | 'bind-error' }>>();
@@ -83,7 +94,7 @@ export function replaySession(log: string | Iterable<string>): ReplayResult {
   }
   const clock = new ReplayClock(start.t, answers);
   const transport = new ReplayTransport(clock, syncBinds);
-  const options: IceAgentOptions = {
+  const agentOptions: IceAgentOptions = {
     ...(optionsFromJson(start.options) as unknown as IceAgentOptions),
     scheduler: clock,
     transport,
@@ -103,8 +114,9 @@ export function replaySession(log: string | Iterable<string>): ReplayResult {
         ? () => clock.take('random', 'a random number')?.value ?? 0
         : undefined,
   };
-  const agent = new IceAgent(options);
+  const agent = new IceAgent(agentOptions);
   observeOutputs(agent, (stream, value) => clock.output({ k: 'emit', stream, value }));
+  options.onAgent?.(agent);
   for (const { line, record } of inputs) {
     if (clock.divergence) break;
     clock.time = record.t;

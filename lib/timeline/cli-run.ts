@@ -5,7 +5,10 @@
  * @internal
  * @module
  */
+import type { Subscription } from 'rxjs';
 import { IceError } from '../errors.js';
+import { replaySession } from '../testing/replay-session.js';
+import type { TraceEvent } from '../trace-events.js';
 import { renderTimeline } from './render.js';
 import { parseTraceJsonLines } from './trace-lines.js';
 
@@ -28,6 +31,8 @@ export const TIMELINE_USAGE = `Usage: rx-ice-timeline [options] [trace.jsonl] > 
 
 Draws an rx-ice trace (agent.trace$ recorded as JSON lines, one event per line,
 e.g. with traceToJsonLines()) as a self-contained HTML page with an SVG timeline.
+A session recording (recordSession()) is drawn too: it is replayed in virtual
+time and the replay's trace is drawn.
 Reads standard input when no file (or -) is given.
 
 Options:
@@ -92,7 +97,7 @@ export async function runTimelineCli(args: readonly string[], io: TimelineCliIo)
     return 1;
   }
   try {
-    const { events, skipped } = parseTraceJsonLines(text);
+    const { events, skipped } = parseTraceJsonLines(isRecording(text) ? traceOfRecording(text) : text);
     for (const [type, n] of skipped)
       io.stderr(`rx-ice-timeline: skipped ${n} line(s) of unknown type ${JSON.stringify(type)}\n`);
     const title = parsed.title ?? (fromStdin ? 'rx-ice timeline' : `rx-ice timeline: ${name}`);
@@ -109,4 +114,29 @@ export async function runTimelineCli(args: readonly string[], io: TimelineCliIo)
     io.stderr(`rx-ice-timeline: ${name}, ${error.message}\n`);
     return 1;
   }
+}
+
+/** Whether `text` is a session recording (its first line is a recording's `start` line). */
+function isRecording(text: string): boolean {
+  const first = text.slice(0, text.indexOf('\n') >>> 0).trim();
+  try {
+    const line = JSON.parse(first) as { k?: unknown; v?: unknown } | null;
+    return line !== null && typeof line === 'object' && line.k === 'start' && typeof line.v === 'number';
+  } catch {
+    return false;
+  }
+}
+
+/** Replays a recording in virtual time and returns the replayed agent's trace as JSON lines. */
+function traceOfRecording(text: string): string {
+  const events: TraceEvent[] = [];
+  let tracing: Subscription | undefined;
+  const { agent } = replaySession(text, {
+    onAgent: (a) => {
+      tracing = a.trace$.subscribe((e) => events.push(e));
+    },
+  });
+  tracing?.unsubscribe(); // the recording's end, not the stop() below, ends the picture
+  agent.stop();
+  return events.map((e) => JSON.stringify(e)).join('\n');
 }

@@ -4,9 +4,13 @@
  * .ci/pack-test.sh.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import type { TraceEvent } from '../../lib/index.js';
+import { replaySession } from '../../lib/testing/index.js';
 import { runTimelineCli, TIMELINE_USAGE, type TimelineCliIo } from '../../lib/timeline/cli-run.js';
 import { byClass, findAll, parseMarkup } from '../helpers/markup.js';
 import { tracedSession } from '../helpers/timeline-session.js';
@@ -46,6 +50,27 @@ describe('rx-ice-timeline', () => {
     const page = parseMarkup(out.stdout);
     expect(findAll(page, byClass('ev'))).toHaveLength(trace.length);
     expect(findAll(page, (n) => n.name === 'title')[0]?.text).toBe('rx-ice timeline: session.jsonl');
+  });
+
+  it("draws a session recording: replayed in virtual time, one mark per event of the replay's trace", async () => {
+    const recording = readFileSync(resolve(ROOT, 'examples/fixtures/failed-session.jsonl'), 'utf8');
+    const events: TraceEvent[] = [];
+    let tracing: Subscription | undefined;
+    replaySession(recording, {
+      onAgent: (agent) => {
+        tracing = agent.trace$.subscribe((e) => events.push(e));
+      },
+    }).agent.stop();
+    tracing?.unsubscribe();
+    expect(events.some((e) => e.type === 'check-sent')).toBe(true);
+    expect(events.some((e) => e.type === 'connection-state' && e.state === 'failed')).toBe(true);
+    const out = await run(['failed.jsonl'], { 'failed.jsonl': recording });
+    expect(out).toMatchObject({ status: 0, stderr: '' });
+    expect(findAll(parseMarkup(out.stdout), byClass('ev'))).toHaveLength(events.length);
+    // A broken recording is the recording's error, with its line.
+    const broken = await run(['bad.jsonl'], { 'bad.jsonl': `${recording.split('\n')[0]}\n{"k":"timer"}\n` });
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toMatch(/line 2/);
   });
 
   it('reads standard input when no file (or -) is given; --title and --break-after', async () => {
