@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import type { Subscription } from 'rxjs';
+import { asapScheduler, asyncScheduler, type Subscription } from 'rxjs';
 import type { IceCredentials } from '../core/credentials.js';
 import type { CandidatePair, IceRole } from '../core/pair.js';
 import { type ConnectionState, IceSession, type SessionEvent } from '../core/session.js';
@@ -327,7 +327,16 @@ export class SessionDriver {
     this.timer = undefined;
     this.timerAt = at;
     if (at === undefined) return;
-    this.timer = this.context.options.scheduler.schedule(() => this.onTimer(), Math.max(0, at - now));
+    const delay = Math.max(0, at - now);
+    // A deadline already due (the first check once credentials and a candidate are in, a triggered
+    // check in a free Ta slot) on RxJS's default scheduler: a microtask, not a 0 ms timer, which Node
+    // makes a 1 ms one, paid on every step of a connection. Still after the current call returns.
+    // Any other scheduler (virtual time, a recording's) is used as it is.
+    const scheduler = this.context.options.scheduler;
+    this.timer = (delay === 0 && scheduler === asyncScheduler ? asapScheduler : scheduler).schedule(
+      () => this.onTimer(),
+      delay,
+    );
   }
 
   private onTimer(): void {
