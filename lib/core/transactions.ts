@@ -21,7 +21,7 @@ export interface CheckTransaction {
 }
 
 /** Cancelled checks still awaiting a late answer, per pair. */
-const MAX_CANCELLED_PER_PAIR = 4;
+export const MAX_CANCELLED_PER_PAIR = 4;
 
 /** When `tx` would give up if it went on retransmitting on `policy`'s schedule from where it is. */
 export function timeoutIfContinued(

@@ -557,6 +557,64 @@ describe('explorer regressions: TURN renewal at a restart', () => {
   });
 });
 
+describe('explorer regressions: the transaction table bound', () => {
+  it("bounded: superseded checks awaiting late answers stay within the table's bound (explore seed 20261205, #12967)", () => {
+    // 23 % loss and a 600 ms round trip, above the first RTO: triggered checks supersede checks in
+    // flight, which keep waiting for a late answer (RFC 8445 §7.2.5.4), at most MAX_CANCELLED_PER_PAIR
+    // per pair. 18 for 7 pairs broke the explorer's old guess of the bound (pairs + 10), not the table's.
+    expectClean({
+      seed: 17,
+      a: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: true,
+        turn: true,
+        credentialsDelay: 0,
+        candidateDelay: 500,
+        trickleStep: 0,
+        endOfCandidates: 'never',
+        lateEndDelay: 1012,
+        restartAt: 5,
+      },
+      b: {
+        nat: 'fullCone',
+        role: 'controlled',
+        stun: false,
+        turn: true,
+        credentialsDelay: 6,
+        candidateDelay: 387,
+        trickleStep: 0,
+        endOfCandidates: 'never',
+        lateEndDelay: 14995,
+        restartAt: null,
+      },
+      link: {
+        latency: 292,
+        jitter: 29,
+        loss: 0.23,
+        duplicate: 0.18,
+        reorder: 0,
+      },
+      serverLinkA: {
+        latency: 194,
+        jitter: 0,
+        loss: 0,
+        duplicate: 0,
+        reorder: 0.11,
+      },
+      serverLinkB: {
+        latency: 297,
+        jitter: 67,
+        loss: 0,
+        duplicate: 0.17,
+        reorder: 0.14,
+      },
+      lite: false,
+      answerHints: false,
+    });
+  });
+});
+
 // Open defects (issue #10): `it.fails` pins that each still reproduces; when a fix lands the test
 // fails, and it moves to the describe above as a plain `it`.
 describe('explorer regressions: open defects', () => {

@@ -23,7 +23,9 @@
  *   bytes 0–3, 0x40, near-STUN headers...) all arrive over lossless links,
  *   and some arrive over lossy ones.
  * - `bounded` (6): checklist ≤ `checklistLimit`, remote candidates ≤
- *   `maxRemoteCandidates`, pending check transactions ≤ pairs + 10, and the
+ *   `maxRemoteCandidates`, pending check transactions ≤ what the table keeps
+ *   (per pair, the current check and `MAX_CANCELLED_PER_PAIR` superseded ones
+ *   awaiting a late answer, RFC 8445 §7.2.5.4), and the
  *   scheduler queue ≤ {@link MAX_QUEUE} at every instant.
  * - `crash`: an exception from the agent API or a scheduled action.
  */
@@ -33,6 +35,7 @@ import { IceAgent } from '../../lib/agent.js';
 import { DEFAULT_PAC_TIMEOUT } from '../../lib/core/conclusion.js';
 import { isChecklistFailure } from '../../lib/core/failure-reasons.js';
 import type { IceSession } from '../../lib/core/session.js';
+import { MAX_CANCELLED_PER_PAIR } from '../../lib/core/transactions.js';
 import {
   FastScheduler,
   mulberry32,
@@ -503,7 +506,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       if (session.remoteCandidates.length > 100)
         violate('bounded', st.name, `${session.remoteCandidates.length} remote candidates`);
       const pending = pendingTransactions(session);
-      if (pending > pairs + 10)
+      if (pending > pairs * (1 + MAX_CANCELLED_PER_PAIR))
         violate('bounded', st.name, `${pending} pending transactions for ${pairs} pairs`);
     }
   };
