@@ -212,6 +212,35 @@ describe('virtual TURN server: Refresh', () => {
   });
 });
 
+describe('virtual TURN server: copies of a request (RFC 8489 §6.3.1)', () => {
+  it('answers a copy with the first response and does not run it again: a late Refresh LIFETIME 0 spares the new allocation', () => {
+    const ts = newTestScheduler();
+    ts.run(() => {
+      const { client, server, events, at } = allocated(ts);
+      const deallocate = Buffer.alloc(12, 0x5a);
+      const refresh0 = () =>
+        client.request(StunMethod.Refresh, [{ kind: 'lifetime', value: 0 }], { transactionId: deallocate });
+      at(200, refresh0);
+      at(300, () => client.allocate()); // the new allocation on the same 5-tuple
+      at(400, refresh0); // the network's duplicate of the Refresh, late
+      ts.schedule(() => {
+        expect(client.outcomes).toEqual([401, 'success', 'success', 'success', 'success']);
+        const answers = client.received.filter(
+          (r) => r.stun !== undefined && Buffer.from(r.stun.transactionId).equals(deallocate),
+        );
+        expect(answers).toHaveLength(2);
+        expect(Buffer.from(answers[1]?.stun?.raw ?? [])).toEqual(Buffer.from(answers[0]?.stun?.raw ?? []));
+        expect(events.filter((e) => e.type === 'allocation-deleted')).toHaveLength(1);
+        expect(server.stats).toMatchObject({
+          allocationsCreated: 2,
+          allocationsDeleted: 1,
+          activeAllocations: 1,
+        });
+      }, 1000);
+    });
+  });
+});
+
 describe('virtual TURN server: options', () => {
   it('rejects invalid options', () => {
     const net = new VirtualNetwork();

@@ -4,6 +4,7 @@
  * (turn-requests.ts), and hands Send indications and ChannelData to the
  * client's allocation (turn-allocation.ts). Keeps the counters and events.
  */
+
 import type { KeyObject } from 'node:crypto';
 import { type Observable, type SchedulerLike, Subject } from 'rxjs';
 import { buildStunMessage, decodeStun, type StunAttributeSpec } from '../stun/message.js';
@@ -29,6 +30,7 @@ import type {
   TurnServerStats,
   VirtualTurnServer,
 } from './turn-server-types.js';
+import { answers, requestKey, TransactionResponses } from './turn-transaction-cache.js';
 import { decodeChannelData, TURN_UNDERSTOOD_ATTRIBUTES } from './turn-wire.js';
 
 const HANDLERS: ReadonlyMap<number, TurnRequestHandler> = new Map([
@@ -64,6 +66,9 @@ class TurnServer implements VirtualTurnServer, AllocationHost, TurnRequestContex
   readonly #socket: PacketSocket;
   readonly #auth: TurnAuthenticator;
   readonly #allocations = new Map<string, TurnAllocation>();
+  readonly #responses: TransactionResponses;
+  /** The request being answered: its key and transaction ID (its response is remembered). */
+  #answering: { readonly key: string; readonly transactionId: Uint8Array } | undefined;
   readonly #events = new Subject<TurnServerEvent>();
   readonly #counters: Counters = {
     activeAllocations: 0,
@@ -97,6 +102,7 @@ class TurnServer implements VirtualTurnServer, AllocationHost, TurnRequestContex
     this.channelLifetimeMs = options.channelLifetimeMs;
     this.maxPermissions = options.maxPermissions;
     const { username, realm, password, nonceLifetimeMs, seed } = options;
+    this.#responses = new TransactionResponses(scheduler);
     this.#auth = new TurnAuthenticator(username, realm, password, nonceLifetimeMs, scheduler, seed);
     this.#socket = bindNow(host, host.addresses[0] as string, options.port);
     this.address = this.#socket.address;
@@ -140,6 +146,11 @@ class TurnServer implements VirtualTurnServer, AllocationHost, TurnRequestContex
   // ---- AllocationHost ----
 
   toClient(data: Uint8Array, client: TransportAddress): void {
+    const answering = this.#answering;
+    if (answering !== undefined && answers(data, answering.transactionId)) {
+      this.#responses.set(answering.key, data);
+      this.#answering = undefined;
+    }
     this.#socket.send(data, client.port, client.address);
   }
 
@@ -249,6 +260,22 @@ class TurnServer implements VirtualTurnServer, AllocationHost, TurnRequestContex
 
   #onRequest(request: StunMessageView, client: TransportAddress): void {
     this.#counters.requests++;
+    // RFC 8489 §6.3.1: a copy of a request answered in the last 40 s gets the same answer, and nothing else.
+    const key = requestKey(client.address, client.port, request.transactionId);
+    const remembered = this.#responses.get(key);
+    if (remembered !== undefined) {
+      this.#socket.send(remembered, client.port, client.address);
+      return;
+    }
+    this.#answering = { key, transactionId: request.transactionId };
+    try {
+      this.#answer(request, client);
+    } finally {
+      this.#answering = undefined;
+    }
+  }
+
+  #answer(request: StunMessageView, client: TransportAddress): void {
     const handler = HANDLERS.get(request.method);
     if (handler === undefined) {
       this.fail(request, client, 400, 'Bad Request');

@@ -499,6 +499,62 @@ describe('explorer regressions: following a restart while selected', () => {
 });
 
 describe('explorer regressions: TURN renewal at a restart', () => {
+  it('inv 1: a duplicated Refresh LIFETIME 0 arriving after the renewed Allocate does not delete it (explore seed 20261205, #73630)', () => {
+    // a restarts (3592 ms): its old allocation's Refresh LIFETIME 0 is duplicated on a jittery server link
+    // and the copy arrives after the new Allocate. The virtual TURN server ran the copy again and deleted
+    // the new allocation (every CreatePermission then got 437); it now answers copies from memory, as
+    // RFC 8489 §6.3.1 requires of a server over UDP.
+    expectClean({
+      seed: 2147483630,
+      a: {
+        nat: 'symmetric',
+        role: 'controlled',
+        stun: true,
+        turn: true,
+        credentialsDelay: 1915,
+        candidateDelay: 10,
+        trickleStep: 0,
+        endOfCandidates: 'never',
+        lateEndDelay: 8475,
+        restartAt: 3592,
+      },
+      b: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: true,
+        turn: false,
+        credentialsDelay: 2992,
+        candidateDelay: 9,
+        trickleStep: 0,
+        endOfCandidates: 'never',
+        lateEndDelay: 5818,
+        restartAt: null,
+      },
+      link: {
+        latency: 31,
+        jitter: 96,
+        loss: 0,
+        duplicate: 0.04,
+        reorder: 0,
+      },
+      serverLinkA: {
+        latency: 1,
+        jitter: 94,
+        loss: 0,
+        duplicate: 0.12,
+        reorder: 0.01,
+      },
+      serverLinkB: {
+        latency: 2,
+        jitter: 0,
+        loss: 0.03,
+        duplicate: 0,
+        reorder: 0.08,
+      },
+      lite: false,
+      answerHints: false,
+    });
+  });
   it('inv 1: a renewed allocation that meets the old one (437) deletes it and allocates again (explore seed 20261203, #4901)', () => {
     // b restarts (2946 ms) before connecting: its allocation is renewed from the same host socket. The
     // old one's Refresh LIFETIME 0 is overtaken on a reordering server link, so the new Allocate gets 437
