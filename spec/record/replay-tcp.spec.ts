@@ -83,11 +83,12 @@ describe('record and replay of ICE-TCP sessions', () => {
     b.send(text('hello over tcp'));
     a.agent.send(text('and back'));
     scheduler.advanceBy(20_000);
-    a.agent.stop();
-    b.stop();
+    b.stop(); // the peer closes its connections first: the recorded agent sees them end
     scheduler.advanceBy(1000);
+    a.agent.stop();
 
     expect(atA).toEqual(['hello over tcp']);
+    expect(kinds(a.lines)['tcp-end']).toBeGreaterThan(0);
     const replay = replaySession(a.lines);
     expect(replay.mismatch).toBeUndefined();
     expect(replay.outputs).toEqual(replay.recorded);
