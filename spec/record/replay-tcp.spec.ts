@@ -97,4 +97,30 @@ describe('record and replay of ICE-TCP sessions', () => {
     expect(replay.outputs.some((o) => o.k === 'tcp-close' || o.k === 'tcp-release')).toBe(true);
     expect(replaySession(a.lines).outputs).toEqual(replay.outputs);
   });
+
+  it('replays a slow reader: the buffered amounts the agent read are recorded and given back', () => {
+    const scheduler = new FastScheduler();
+    const net = new VirtualNetwork({ scheduler, latency: 10 });
+    const tcpNet = new VirtualTcpNetwork({ scheduler, latency: 10 });
+    const hostA = withTcp(net.createHost('a', { addresses: ['10.0.0.1'] }), tcpNet, { blockUdp: true });
+    const hostB = withTcp(net.createHost('b', { addresses: ['10.0.0.2'] }), tcpNet, { blockUdp: true });
+    const a = recorded({ role: 'controlling', scheduler, transport: hostA, tcp: 'only' });
+    const b = new IceAgent({ role: 'controlled', scheduler, transport: hostB, tcp: 'only' });
+    wire(a.agent, b);
+    wire(b, a.agent);
+    a.agent.gatherCandidates();
+    b.gatherCandidates();
+    scheduler.advanceBy(5000);
+    expect(a.agent.getStats().selectedPair).toBeDefined();
+    for (const end of tcpNet.connections) if (end.localAddress === '10.0.0.2') end.pauseReading(true);
+    for (let i = 0; i < 300; i++) a.agent.send(new Uint8Array(1000).fill(i));
+    scheduler.advanceBy(2000);
+    a.agent.stop();
+    b.stop();
+
+    expect(kinds(a.lines)['tcp-buffered']).toBeGreaterThan(0);
+    const replay = replaySession(a.lines);
+    expect(replay.mismatch).toBeUndefined();
+    expect(replay.outputs).toEqual(replay.recorded);
+  });
 });
