@@ -63,10 +63,10 @@ export type { MdnsCounters, MdnsMode, MdnsPublisher, MdnsResolver } from './mdns
 export { isMdnsHostname } from './mdns/names.js';
 export type { IceAgentOptions, IceServer } from './options.js';
 export type * from './record/record-lines.js';
-export type * from './record/record-tcp-lines.js';
 export { isOutput, RECORDING_VERSION } from './record/record-lines.js';
 export { type NumberedLine, type ParsedRecording, parseRecording } from './record/record-parse.js';
 export { type RecordingSink, recordSession } from './record/record-session.js';
+export type * from './record/record-tcp-lines.js';
 export type { AgentStats, CandidatePairStats, TransportCounters } from './stats.js';
 export type {
   IceCandidatePairStats,
