@@ -66,6 +66,7 @@ export type * from './record/record-lines.js';
 export { isOutput, RECORDING_VERSION } from './record/record-lines.js';
 export { type NumberedLine, type ParsedRecording, parseRecording } from './record/record-parse.js';
 export { type RecordingSink, recordSession } from './record/record-session.js';
+export type * from './record/record-tcp-lines.js';
 export type { AgentStats, CandidatePairStats, TransportCounters } from './stats.js';
 export type {
   IceCandidatePairStats,

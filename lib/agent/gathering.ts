@@ -243,6 +243,7 @@ export class LocalGathering {
 
   private createServerGathering(): ServerGathering {
     const o = this.context.options;
+    const lookupHost = o.transport.lookupHost;
     return new ServerGathering({
       servers: o.iceServers,
       gatherReflexive: o.iceTransportPolicy !== 'relay',
@@ -250,6 +251,7 @@ export class LocalGathering {
       retransmission: o.serverRetransmission,
       newTransactionId: o.newTransactionId,
       tls: o.turnTls,
+      lookup: lookupHost && ((host) => lookupHost.call(o.transport, host)),
       hooks: {
         reflexive: (socketId, candidate) => {
           const bound = this.context.sockets.get(socketId);

@@ -10,6 +10,7 @@
  * @module
  */
 import type { HostAddress } from '../transport/types.js';
+import type { TcpBufferedLine, TcpInputLine, TcpOutputLine } from './record-tcp-lines.js';
 
 /** What every line has: its kind and its time. */
 export interface Timed<K extends string> {
@@ -28,6 +29,13 @@ export interface StartLine extends Timed<'start'> {
   readonly v: number;
   /** Options as given, minus functions, scheduler and transport; a bigint as `{ "bigint": "…" }`. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** Which optional TCP functions the recorded transport had (absent: none). */
+  readonly transport?: {
+    /** `listenTcp` and `connectTcp`. */
+    readonly tcp: boolean;
+    /** `reserveTcpPort`. */
+    readonly reserveTcpPort: boolean;
+  };
 }
 
 /** The application called a method of the agent (arguments as JSON; bytes as `{ "hex": "…" }`). */
@@ -178,19 +186,28 @@ export type InputLine =
   | BindErrorLine
   | PacketLine
   | SocketEndLine
-  | TransportClosedLine;
+  | TransportClosedLine
+  | TcpInputLine;
 
 /** Lines answering the agent's own questions, consumed in order. */
-export type AnswerLine = DrawLine | RandomLine | HostsLine | ClaimLine;
+export type AnswerLine = DrawLine | RandomLine | HostsLine | ClaimLine | TcpBufferedLine;
 
 /** Lines describing what the agent did. */
-export type OutputLine = SentLine | ClosedLine | EmitLine | ThrewLine;
+export type OutputLine = SentLine | ClosedLine | EmitLine | ThrewLine | TcpOutputLine;
 
 /** Any line of a recording. */
 export type RecordLine = StartLine | InputLine | AnswerLine | OutputLine;
 
 /** The kinds of output lines. */
-export const OUTPUT_KINDS: ReadonlySet<string> = new Set(['sent', 'closed', 'emit', 'threw']);
+export const OUTPUT_KINDS: ReadonlySet<string> = new Set([
+  'sent',
+  'closed',
+  'emit',
+  'threw',
+  'tcp-write',
+  'tcp-close',
+  'tcp-release',
+]);
 
 /** Whether `line` is an output (what a replay must reproduce). */
 export function isOutput(line: RecordLine): line is OutputLine {

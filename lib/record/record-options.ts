@@ -4,7 +4,6 @@
  * recording stands in for them), a bigint becomes `{ "bigint": "…" }`.
  * @module
  */
-import { isIP } from 'node:net';
 import { InvalidOptionError } from '../errors.js';
 import type { IceAgentOptions } from '../options.js';
 import { parseIceServers } from '../turn/urls.js';
@@ -17,23 +16,18 @@ export const RECORDED_RANDOM = 'recorded';
 
 /**
  * The JSON form of `options` for the `start` line.
- * @throws InvalidOptionError for what a recording cannot capture: TCP
- *   (`tcp`), mDNS publishing or custom mDNS functions, TLS/TCP TURN or
- *   servers named by DNS (their connections and lookups bypass the
- *   transport), a custom nomination policy or any other function.
+ * @throws InvalidOptionError for what a recording cannot capture: mDNS
+ *   publishing or custom mDNS functions, TURN over TCP or TLS (its
+ *   connections bypass the transport), a custom nomination policy or any
+ *   other function.
  */
 export function recordableOptions(options: IceAgentOptions): Record<string, unknown> {
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError('options must be an object');
-  if (options.tcp !== undefined && options.tcp !== false) {
-    throw new InvalidOptionError('recordSession records UDP sessions: tcp must be false');
-  }
   if (options.mdns === 'publish') throw new InvalidOptionError("recordSession cannot record mdns: 'publish'");
   for (const server of parseIceServers(options.iceServers)) {
-    if (server.transport !== 'udp' || isIP(server.host) === 0) {
-      throw new InvalidOptionError(
-        `recordSession records STUN/TURN over UDP to IP addresses only, not ${server.url}`,
-      );
+    if (server.transport !== 'udp') {
+      throw new InvalidOptionError(`recordSession records STUN/TURN over UDP only, not ${server.url}`);
     }
   }
   const json: Record<string, unknown> = {};

@@ -24,6 +24,14 @@ export interface ParsedRecording {
 
 type FieldType = 'number' | 'string' | 'boolean' | 'hex' | 'array' | 'object' | 'any';
 
+/** The fields of both ends of a TCP connection. */
+const ENDS: Record<string, FieldType> = {
+  localAddress: 'string',
+  localPort: 'number',
+  remoteAddress: 'string',
+  remotePort: 'number',
+};
+
 /** The fields each kind must have (besides `k` and `t`). */
 const FIELDS: Record<string, Record<string, FieldType>> = {
   start: { v: 'number', options: 'object' },
@@ -42,6 +50,19 @@ const FIELDS: Record<string, Record<string, FieldType>> = {
   closed: { socket: 'number' },
   emit: { stream: 'string', value: 'any' },
   threw: { method: 'string', error: 'string' },
+  'tcp-listening': { op: 'number', address: 'string', port: 'number', family: 'string' },
+  'tcp-reserved': { op: 'number', address: 'string', port: 'number', family: 'string' },
+  'tcp-connected': { ...ENDS, op: 'number', conn: 'number' },
+  'tcp-failed': { op: 'number', message: 'string' },
+  'tcp-accepted': { ...ENDS, op: 'number', conn: 'number' },
+  'tcp-listen-end': { op: 'number' },
+  'tcp-data': { conn: 'number', hex: 'hex' },
+  'tcp-end': { conn: 'number', reason: 'string' },
+  'tcp-buffered': { conn: 'number', read: 'number', bytes: 'number' },
+  lookup: { id: 'number', host: 'string' },
+  'tcp-write': { conn: 'number', hex: 'hex' },
+  'tcp-close': { conn: 'number', how: 'string' },
+  'tcp-release': { op: 'number' },
 };
 
 /**

@@ -11,6 +11,8 @@ import type { RemoteCredentialsOptions } from '../core/credentials.js';
 import { cryptoEntropy, type Entropy } from '../entropy.js';
 import type { IceCandidateInit } from '../ice-candidate.js';
 import type { IceAgentOptions } from '../options.js';
+import { withNodeTcp } from '../transport/tcp.js';
+import type { Transport } from '../transport/types.js';
 import { UdpTransport } from '../transport/udp.js';
 import { observeOutputs } from './agent-outputs.js';
 import { RECORDING_VERSION, type RecordedMethod, toHex } from './record-lines.js';
@@ -25,17 +27,20 @@ export type { RecordingSink } from './recorder.js';
  * Builds an {@link IceAgent} from `options` that logs every input it gets to
  * `sink`, one JSON line each, with its scheduler time: its options, the API
  * calls and their arguments, timer firings, sockets bound, datagrams received
- * (socket, source, bytes), host addresses, random draws (credentials,
- * tie-breaker, transaction ids, consent jitter); and what it does (datagrams
- * sent, states, candidates, selected pairs, errors), so that `replaySession`
+ * (socket, source, bytes), ICE-TCP listeners, reservations and connections
+ * (bytes received, how they ended), STUN/TURN server name lookups, host
+ * addresses, random draws (credentials, tie-breaker, transaction ids, consent
+ * jitter); and what it does (datagrams sent, bytes written, connections
+ * closed, states, candidates, selected pairs, errors), so that `replaySession`
  * (`rx-ice/testing`) can run the same session again in virtual time and check
  * it does the same. Use the returned agent as any other.
  *
  * The log holds secrets (ICE and TURN credentials, the application's data):
- * keep it as private as the session. UDP sessions only: throws
- * `InvalidOptionError` for `tcp`, `mdns: 'publish'`, TURN over TCP/TLS,
- * servers named by DNS, or options holding functions (custom nomination
- * policies, mDNS functions); the `ipFilter` is applied before the host
+ * keep it as private as the session. Throws `InvalidOptionError` for
+ * `mdns: 'publish'`, TURN over TCP/TLS (its connections bypass the
+ * transport), or options holding functions (custom nomination policies, mDNS
+ * functions). Server names are looked up with the transport's `lookupHost`
+ * (else `dns.lookup`) and the answers logged; the `ipFilter` is applied before the host
  * addresses are logged. A recorded agent does not resolve `.local`
  * candidates. The scheduler must fire its timers asynchronously (the default
  * one, `FastScheduler` and RxJS's `TestScheduler` do).
@@ -56,12 +61,13 @@ export function recordSession(options: IceAgentOptions, sink: RecordingSink): Ic
   const entropy: Entropy = options.entropy ?? cryptoEntropy;
   const random = options.random;
   const ipFilter = options.ipFilter ?? ((_a: string, _i: string, internal: boolean) => !internal);
+  const tcp = options.tcp === true || options.tcp === 'only';
+  const transport: Transport =
+    options.transport ?? (tcp ? withNodeTcp(new UdpTransport()) : new UdpTransport());
   const recorded: IceAgentOptions = {
     ...options,
     scheduler: new RecordingScheduler(options.scheduler ?? asyncScheduler, recorder),
-    transport: new RecordingTransport(options.transport ?? new UdpTransport(), recorder, (h) =>
-      ipFilter(h.address, h.iface, h.internal),
-    ),
+    transport: new RecordingTransport(transport, recorder, (h) => ipFilter(h.address, h.iface, h.internal)),
     ipFilter: () => true,
     entropy: (target) => {
       entropy(target);
@@ -75,7 +81,12 @@ export function recordSession(options: IceAgentOptions, sink: RecordingSink): Ic
         return value;
       }),
   };
-  return recorder.input({ k: 'start', v: RECORDING_VERSION, options: json }, () => {
+  const capabilities = {
+    tcp: typeof transport.listenTcp === 'function' && typeof transport.connectTcp === 'function',
+    reserveTcpPort: typeof transport.reserveTcpPort === 'function',
+  };
+  const start = { k: 'start', v: RECORDING_VERSION, options: json, transport: capabilities } as const;
+  return recorder.input(start, () => {
     const agent = new IceAgent(recorded);
     observeOutputs(agent, (stream, value) => recorder.output({ k: 'emit', stream, value }));
     return recordingFacade(agent, recorder);

@@ -2,14 +2,25 @@
  * The transport a recorded agent runs on: the real one underneath; what it
  * tells the agent is logged (host addresses, sockets bound, datagrams
  * received, ufrag claims, shutdown) and what the agent sends is logged as
- * output. UDP only: no TCP, no mDNS (a recorded agent does not resolve
- * `.local` candidates).
+ * output; its TCP and name lookups too (`recording-tcp.ts`). No mDNS (a
+ * recorded agent does not resolve `.local` candidates).
  * @module
  */
 import { Observable, share } from 'rxjs';
-import type { HostAddress, InboundPacket, PacketSocket, PortRange, Transport } from '../transport/types.js';
+import type {
+  HostAddress,
+  InboundPacket,
+  PacketSocket,
+  PortRange,
+  TcpConnection,
+  TcpListener,
+  TcpPortReservation,
+  Transport,
+} from '../transport/types.js';
+import { dnsLookup } from '../turn/resolve.js';
 import { toHex } from './record-lines.js';
 import type { Recorder } from './recorder.js';
+import { RecordingTcp } from './recording-tcp.js';
 
 /** Wraps a transport so that everything it gives the agent is logged. */
 export class RecordingTransport implements Transport {
@@ -19,7 +30,19 @@ export class RecordingTransport implements Transport {
   readonly claimUfrag?: (ufrag: string) => boolean;
   /** Set with {@link claimUfrag}: passed on. */
   readonly releaseUfrag?: (ufrag: string) => void;
+  /** Set when the inner transport has TCP: its listeners and connections, logged. */
+  readonly listenTcp?: (address: string, ports?: PortRange) => Observable<TcpListener>;
+  /** Set with {@link listenTcp}. */
+  readonly connectTcp?: (
+    localAddress: string,
+    remoteAddress: string,
+    remotePort: number,
+    localPort?: number,
+  ) => Observable<TcpConnection>;
+  /** Set when the inner transport has it: its reservations, logged. */
+  readonly reserveTcpPort?: (address: string, ports?: PortRange) => Observable<TcpPortReservation>;
   private binds = 0;
+  private readonly tcp: RecordingTcp;
 
   /**
    * @param inner the real transport
@@ -31,7 +54,17 @@ export class RecordingTransport implements Transport {
     private readonly recorder: Recorder,
     private readonly select: (address: HostAddress) => boolean,
   ) {
-    const { claimUfrag, releaseUfrag } = inner;
+    const tcp = new RecordingTcp(recorder);
+    this.tcp = tcp;
+    const { claimUfrag, releaseUfrag, listenTcp, connectTcp, reserveTcpPort } = inner;
+    if (listenTcp !== undefined && connectTcp !== undefined) {
+      this.listenTcp = (address, ports) => tcp.listen(listenTcp.call(inner, address, ports));
+      this.connectTcp = (local, address, port, localPort) =>
+        tcp.connect(connectTcp.call(inner, local, address, port, localPort));
+    }
+    if (reserveTcpPort !== undefined) {
+      this.reserveTcpPort = (address, ports) => tcp.reserve(reserveTcpPort.call(inner, address, ports));
+    }
     if (claimUfrag !== undefined) {
       this.claimUfrag = (ufrag) => {
         const granted = claimUfrag.call(inner, ufrag);
@@ -64,6 +97,12 @@ export class RecordingTransport implements Transport {
       })),
     });
     return addresses;
+  }
+
+  /** Looks `host` up on the inner transport (or with `dns.lookup`); the result is logged. */
+  lookupHost(host: string): Observable<readonly string[]> {
+    const inner = this.inner.lookupHost?.(host) ?? dnsLookup(host);
+    return this.tcp.lookup(host, inner);
   }
 
   /** Binds on the inner transport; the socket (or the failure) is logged with the bind's number. */

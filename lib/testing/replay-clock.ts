@@ -50,6 +50,11 @@ export class ReplayClock implements SchedulerLike {
     return next?.record as Extract<RecordLine, { k: K }> | undefined;
   }
 
+  /** The next answer of kind `k`, left in place (undefined when none is left). */
+  peek<K extends AnswerLine['k']>(k: K): Extract<RecordLine, { k: K }> | undefined {
+    return this.answers.get(k)?.[0]?.record as Extract<RecordLine, { k: K }> | undefined;
+  }
+
   /** Notes the first divergence (the replay stops after the current line). */
   diverge(message: string): void {
     this.divergence ??= new ReplayDivergenceError(this.line, message);

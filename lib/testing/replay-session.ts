@@ -15,7 +15,9 @@ import {
 } from '../record/record-lines.js';
 import { optionsFromJson, RECORDED_RANDOM } from '../record/record-options.js';
 import { type NumberedLine, parseRecording } from '../record/record-parse.js';
+import { type LookupLine, SETTLING_KINDS, type TcpSettledLine } from '../record/record-tcp-lines.js';
 import { ReplayClock } from './replay-clock.js';
+import { ReplayTcp } from './replay-tcp.js';
 import { ReplayTransport } from './replay-transport.js';
 
 /** Where the replay first did something else than the recorded agent. */
@@ -54,7 +56,9 @@ export interface ReplayOptions {
   readonly onAgent?: (agent: IceAgent) => void;
 }
 
-const ANSWERS = new Set(['draw', 'random', 'hosts', 'claim']);
+const ANSWERS = new Set(['draw', 'random', 'hosts', 'claim', 'tcp-buffered']);
+
+type Settling = TcpSettledLine | LookupLine;
 
 /**
  * Runs a fresh agent from a recording: its options, its random draws and its
@@ -84,16 +88,20 @@ export function replaySession(log: string | Iterable<string>, options: ReplayOpt
   const { start, lines } = parseRecording(log);
   const answers: NumberedLine[] = [];
   const syncBinds = new Map<number, Extract<RecordLine, { k: 'bound' | 'bind-error' }>>();
+  const syncTcp = new Map<string, Settling>();
   const inputs: NumberedLine[] = [];
   for (const numbered of lines) {
     const { record } = numbered;
     if (ANSWERS.has(record.k)) answers.push(numbered);
-    else if ((record.k === 'bound' || record.k === 'bind-error') && record.sync)
+    else if (SETTLING_KINDS.has(record.k) && (record as Settling).sync) {
+      const settling = record as Settling;
+      syncTcp.set(settling.k === 'lookup' ? `lookup:${settling.id}` : `tcp:${settling.op}`, settling);
+    } else if ((record.k === 'bound' || record.k === 'bind-error') && record.sync)
       syncBinds.set(record.bind, record);
     else if (!isOutput(record)) inputs.push(numbered);
   }
   const clock = new ReplayClock(start.t, answers);
-  const transport = new ReplayTransport(clock, syncBinds);
+  const transport = new ReplayTransport(clock, syncBinds, new ReplayTcp(clock, syncTcp), start.transport);
   const agentOptions: IceAgentOptions = {
     ...(optionsFromJson(start.options) as unknown as IceAgentOptions),
     scheduler: clock,

@@ -1,15 +1,26 @@
 /**
  * The transport a replayed agent runs on: it answers from the recording
  * (host addresses, sockets bound at once, ufrag claims), delivers the
- * recorded datagrams and late binds when the replay reaches them, and keeps
- * what the agent sends as output lines.
+ * recorded datagrams and late binds when the replay reaches them (TCP and
+ * lookups: `replay-tcp.ts`), and keeps what the agent sends as output lines.
  * @module
  */
 import { Observable, Subject, type Subscriber } from 'rxjs';
 import { BindError } from '../errors.js';
 import { fromHex, type RecordLine, toHex } from '../record/record-lines.js';
-import type { HostAddress, InboundPacket, PacketSocket, Transport } from '../transport/types.js';
+import type { TcpInputLine } from '../record/record-tcp-lines.js';
+import type {
+  HostAddress,
+  InboundPacket,
+  PacketSocket,
+  PortRange,
+  TcpConnection,
+  TcpListener,
+  TcpPortReservation,
+  Transport,
+} from '../transport/types.js';
 import type { ReplayClock } from './replay-clock.js';
+import type { ReplayTcp } from './replay-tcp.js';
 
 type Bound = Extract<RecordLine, { k: 'bound' | 'bind-error' }>;
 
@@ -19,6 +30,17 @@ export class ReplayTransport implements Transport {
   readonly closed$ = new Subject<void>();
   /** Present when the recorded transport was shared (it answered ufrag claims). */
   readonly claimUfrag?: (ufrag: string) => boolean;
+  /** Present when the recorded transport had TCP. */
+  readonly listenTcp?: (address: string, ports?: PortRange) => Observable<TcpListener>;
+  /** Present with {@link listenTcp}. */
+  readonly connectTcp?: (
+    local: string,
+    address: string,
+    port: number,
+    localPort?: number,
+  ) => Observable<TcpConnection>;
+  /** Present when the recorded transport had it. */
+  readonly reserveTcpPort?: (address: string, ports?: PortRange) => Observable<TcpPortReservation>;
   private readonly pending = new Map<number, Subscriber<PacketSocket>>();
   private readonly sockets = new Map<number, ReplaySocket>();
   private binds = 0;
@@ -26,11 +48,20 @@ export class ReplayTransport implements Transport {
   /**
    * @param clock the replay's clock and answers
    * @param syncBinds the binds that answered while the agent subscribed, by number
+   * @param tcp the replay's TCP operations and lookups
+   * @param capabilities which TCP functions the recorded transport had
    */
   constructor(
     private readonly clock: ReplayClock,
     private readonly syncBinds: ReadonlyMap<number, Bound>,
+    private readonly tcp: ReplayTcp,
+    capabilities: { readonly tcp: boolean; readonly reserveTcpPort: boolean } | undefined,
   ) {
+    if (capabilities?.tcp) {
+      this.listenTcp = () => tcp.operation<TcpListener>();
+      this.connectTcp = () => tcp.operation<TcpConnection>();
+    }
+    if (capabilities?.reserveTcpPort) this.reserveTcpPort = () => tcp.operation<TcpPortReservation>();
     if (clock.has('claim')) {
       this.claimUfrag = (ufrag) => {
         const answer = clock.take('claim', `the ufrag ${ufrag}`);
@@ -45,6 +76,11 @@ export class ReplayTransport implements Transport {
   /** The recorded answer. */
   hostAddresses(): readonly HostAddress[] {
     return this.clock.take('hosts', 'its host addresses')?.addresses ?? [];
+  }
+
+  /** The recorded result of the lookup. */
+  lookupHost(host: string): Observable<readonly string[]> {
+    return this.tcp.lookup(host);
   }
 
   /** A socket when the recording says it was bound (at once, or at a later line). */
@@ -85,6 +121,8 @@ export class ReplayTransport implements Transport {
       this.sockets.get(record.socket)?.packets.complete();
     } else if (record.k === 'transport-closed') {
       this.closed$.next();
+    } else if (record.k.startsWith('tcp-') || record.k === 'lookup') {
+      this.tcp.deliver(record as TcpInputLine);
     }
   }
 

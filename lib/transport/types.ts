@@ -84,6 +84,12 @@ export interface Transport {
    * or completes empty). Optional: transports without mDNS leave it out.
    */
   resolveMdns?(hostname: string): Observable<string>;
+  /**
+   * Resolves a STUN/TURN server's host name to its addresses (emits them
+   * once and completes, or errors). Optional: without it the agent asks
+   * `dns.lookup`. IP literals and `localhost` are never looked up.
+   */
+  lookupHost?(host: string): Observable<readonly string[]>;
   /** Answers mDNS queries for `name → address` records until unsubscribed. Optional. */
   publishMdns?(records: ReadonlyMap<string, string>): Observable<never>;
   /**

@@ -205,10 +205,25 @@ describe('record and replay on the virtual network', () => {
 
   it('refuses to record what it cannot replay', () => {
     const sink = () => undefined;
-    expect(() => recordSession({ role: 'controlled', tcp: true }, sink)).toThrow(InvalidOptionError);
     expect(() =>
-      recordSession({ role: 'controlled', iceServers: [{ urls: 'stun:stun.example.org' }] }, sink),
-    ).toThrow(/IP addresses only/);
+      recordSession(
+        {
+          role: 'controlled',
+          iceServers: [{ urls: 'turn:198.51.100.2?transport=tcp', username: 'u', credential: 'p' }],
+        },
+        sink,
+      ),
+    ).toThrow(InvalidOptionError);
+    expect(() =>
+      recordSession(
+        {
+          role: 'controlled',
+          iceServers: [{ urls: 'turns:turn.example.org', username: 'u', credential: 'p' }],
+        },
+        sink,
+      ),
+    ).toThrow(/over UDP only/);
+    expect(() => recordSession({ role: 'controlled', mdns: 'publish' }, sink)).toThrow(/mdns/);
     expect(() =>
       recordSession({ role: 'controlled', nomination: { choose: () => undefined } as never }, sink),
     ).toThrow(/nomination/);
