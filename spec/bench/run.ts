@@ -35,7 +35,7 @@
  * gitignored) as bench.json and bench.md.
  *
  * Traffic goes to 127.0.0.1 only. Env overrides: BENCH_N (datagrams per
- * throughput run, default 200000), BENCH_RTT (ping-pong round trips per side,
+ * throughput run, default 100000), BENCH_RTT (ping-pong round trips per side,
  * 1000, spread over the rounds), BENCH_ROUNDS (5), BENCH_PAIRS (setup rounds,
  * 30), BENCH_IDLE_PAIRS (20), BENCH_STOP_PAIRS (1000), BENCH_CHECK_ROUNDS (5),
  * BENCH_CHECKS (20000 injected per round and side), BENCH_UDP_CHECKS (5000 over
@@ -66,7 +66,7 @@ function envInt(name: string, fallback: number): number {
   return value;
 }
 
-const TOTAL = envInt('BENCH_N', 200_000);
+const TOTAL = envInt('BENCH_N', 100_000);
 const ROUNDS = envInt('BENCH_ROUNDS', 5);
 const PAIRS = envInt('BENCH_PAIRS', 30);
 const IDLE_PAIRS = envInt('BENCH_IDLE_PAIRS', 20);
