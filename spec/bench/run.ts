@@ -48,7 +48,7 @@
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type ChecksResult, checksSection } from './checks.js';
-import { type DataPathResult, dataPathSection } from './datapath.js';
+import { type DataPathResult, dataPathSection, type RatioName } from './datapath.js';
 import { printDataPath, verdict } from './datapath-report.js';
 import { headlineTable, machineLine, writeResults } from './headline.js';
 import { afterStop, getGc, type IdleResult, idlePairs, type StopResult } from './memory.js';
@@ -346,14 +346,15 @@ async function mux(): Promise<MuxResult> {
   return r;
 }
 
-/** `wall 0.950x, met (>= 0.90x), CPU ...` against raw dgram. */
+/** `rx-ice/raw wall 0.950x, met (>= 0.90x), ...; rx-ice/werift-ice wall ...` */
 function dataPathSummary(r: DataPathResult | undefined): string {
-  const part = (label: string, k: 'wallVsRaw' | 'cpuVsRaw' | 'rttVsRaw', sense: '>=' | '<='): string => {
+  const part = (label: string, k: RatioName, sense: '>=' | '<='): string => {
     const x = r?.ratios[k];
     return x ? `${label} ${fmt(x.value, 3)}x, ${verdict(x, sense)}` : `${label} n/a`;
   };
-  return [part('wall', 'wallVsRaw', '>='), part('CPU', 'cpuVsRaw', '<='), part('RTT', 'rttVsRaw', '<=')].join(
-    ', ',
+  return (
+    `rx-ice/raw ${[part('wall', 'wallVsRaw', '>='), part('CPU', 'cpuVsRaw', '<='), part('RTT', 'rttVsRaw', '<=')].join(', ')}; ` +
+    `rx-ice/werift-ice ${[part('wall', 'wallVsWerift', '>='), part('CPU', 'cpuVsWerift', '<=')].join(', ')}`
   );
 }
 
@@ -429,8 +430,8 @@ console.log('');
 const written = writeResults(summary, `${markdown}\n\n${machineLine(machine)}\n`);
 if (written) console.log(`written: ${written.json}, ${written.markdown}`);
 console.log(
-  `summary: data path rx-ice/raw ${dataPathSummary(tp)}; ` +
-    `checks rx-ice/werift-ice ${checkResult?.ratios.answeredInProcess === undefined ? 'n/a' : fmt(checkResult.ratios.answeredInProcess, 3)}x in-process; ` +
+  `summary: data path ${dataPathSummary(tp)}; ` +
+    `checks rx-ice/werift-ice ${checkResult?.ratios.answeredInProcess === undefined ? 'n/a' : `${fmt(checkResult.ratios.answeredInProcess, 3)}x`} in-process; ` +
     `total bench time ${fmt((performance.now() - benchStarted) / 1000, 1)} s`,
 );
 if (only.has('throughput') && !tp?.sides['rx-ice']) process.exitCode = 1;
