@@ -5,6 +5,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ChecksResult } from './checks.js';
+import type { DataPathResult, Ratio, SideFigures } from './datapath.js';
+import { verdict } from './datapath-report.js';
 import type { IdleResult, StopResult } from './memory.js';
 import { fmt, markdownTable } from './report.js';
 import type { SetupResult } from './setup.js';
@@ -12,7 +14,7 @@ import type { ScaleResult } from './virtual-scale.js';
 
 /** Everything the headline table shows (any part may be missing when its section did not run). */
 export interface Headline {
-  readonly throughputRatio?: number;
+  readonly dataPath?: DataPathResult;
   readonly setup?: SetupResult;
   readonly memory?: { readonly idle?: IdleResult; readonly stop?: StopResult };
   readonly checks?: ChecksResult;
@@ -24,13 +26,14 @@ const cell = (v: number | undefined, digits = 1): string =>
 const ratio = (a: number | undefined, b: number | undefined): string =>
   a === undefined || b === undefined ? 'n/a' : cell(a / b, 2);
 
-/** The markdown table of the headline figures: figure, rx-ice, werift-ice, aioice, ratio. */
+/** The markdown table of the headline figures: figure, rx-ice, raw dgram, werift-ice, aioice, ratio. */
 export function headlineTable(h: Headline): string {
   const rxc = h.checks?.sides['rx-ice'];
   const wrc = h.checks?.sides['werift-ice'];
   const s = h.setup?.medians ?? {};
   const fast = s['rx-ice ta: 5'];
   const rows: string[][] = [
+    ...dataPathRows(h.dataPath),
     [
       'CPU per answered check, in-process (µs)',
       cell(rxc?.answeredInProcess),
@@ -80,7 +83,6 @@ export function headlineTable(h: Headline): string {
       cell(s.aioice, 2),
       ratio(fast, s.aioice),
     ],
-    ['throughput vs raw dgram (ratio)', cell(h.throughputRatio, 3), '', '', ''],
     ['heap per idle connected pair (KiB)', cell(kib(h.memory?.idle?.heldPerPair)), '', '', ''],
   ];
   const stop = h.memory?.stop;
@@ -102,7 +104,45 @@ export function headlineTable(h: Headline): string {
       '',
     ]);
   }
-  return markdownTable(['figure', 'rx-ice', 'werift-ice', 'aioice', 'ratio'], rows);
+  // Every row but the data path's has no raw dgram figure: an empty cell after rx-ice.
+  const withRaw = rows.map((r, i) => (i < DATA_PATH_ROWS ? r : [r[0] ?? '', r[1] ?? '', '', ...r.slice(2)]));
+  return markdownTable(['figure', 'rx-ice', 'raw dgram', 'werift-ice', 'aioice', 'ratio'], withRaw);
+}
+
+const DATA_PATH_ROWS = 3;
+
+/** `0.95x raw, met (>= 0.90x); 1.04x werift-ice, met (>= 1.00x)` */
+function ratios(vsRaw: Ratio | undefined, vsWerift: Ratio | undefined, sense: '>=' | '<='): string {
+  const one = (r: Ratio | undefined, who: string): string =>
+    r ? `${cell(r.value, 2)}x ${who}${r.target === undefined ? '' : `, ${verdict(r, sense)}`}` : `n/a ${who}`;
+  return `${one(vsRaw, 'raw')}; ${one(vsWerift, 'werift-ice')}`;
+}
+
+/** The data path's rows (always DATA_PATH_ROWS of them, n/a when the section did not run). */
+function dataPathRows(d: DataPathResult | undefined): string[][] {
+  const s = d?.sides ?? {};
+  const r = d?.ratios ?? {};
+  const row = (label: string, f: (x: SideFigures) => number, digits: number): string[] => [
+    label,
+    cell(s['rx-ice'] && f(s['rx-ice']), digits),
+    cell(s.raw && f(s.raw), digits),
+    cell(s['werift-ice'] && f(s['werift-ice']), digits),
+    '',
+  ];
+  return [
+    [
+      ...row('data path: 1200-byte datagrams/s, wall (median)', (x) => x.packetsPerSecond, 0),
+      ratios(r.wallVsRaw, r.wallVsWerift, '>='),
+    ],
+    [
+      ...row('data path: CPU per datagram sent + received (µs)', (x) => x.cpuUsPerDatagram, 2),
+      ratios(r.cpuVsRaw, r.cpuVsWerift, '<='),
+    ],
+    [
+      ...row('data path: median ping-pong RTT (µs)', (x) => x.rttUs, 1),
+      ratios(r.rttVsRaw, r.rttVsWerift, '<='),
+    ],
+  ];
 }
 
 function kib(bytes: number | undefined): number | undefined {

@@ -3,9 +3,13 @@
  *
  *   npm run bench          (tsx --expose-gc spec/bench/run.ts)
  *
- * 1. Throughput: 1200-byte datagrams over the selected host pair of two
- *    connected agents on 127.0.0.1 vs two raw `node:dgram` sockets, same send
- *    pattern (see throughput.ts), rounds interleaved ABBA, medians and ratio.
+ * 1. Data path (datapath.ts): 1200-byte datagrams over the selected host pair
+ *    of two connected rx-ice agents on 127.0.0.1, vs two raw `node:dgram`
+ *    sockets and vs two werift-ice `Connection`s, same send pattern (see
+ *    throughput.ts), rounds interleaved (ABC CBA ...): wall rate and CPU per
+ *    datagram, then ping-pong RTT (rtt.ts); medians, ratios per round and of
+ *    the medians, against issue #13's targets (0.9x raw, 1.0x werift-ice,
+ *    RTT 1.1x raw).
  * 2. Time to connected (setup.ts): rx-ice with defaults and with `ta: 5`,
  *    werift-ice and aioice, interleaved, on 127.0.0.1; the clock runs from
  *    both sides able to check to both connected. Default vs Ta + 3 RTT.
@@ -31,7 +35,8 @@
  * gitignored) as bench.json and bench.md.
  *
  * Traffic goes to 127.0.0.1 only. Env overrides: BENCH_N (datagrams per
- * throughput run, default 200000), BENCH_ROUNDS (5), BENCH_PAIRS (setup rounds,
+ * throughput run, default 100000), BENCH_RTT (ping-pong round trips per side,
+ * 1000, spread over the rounds), BENCH_ROUNDS (5), BENCH_PAIRS (setup rounds,
  * 30), BENCH_IDLE_PAIRS (20), BENCH_STOP_PAIRS (1000), BENCH_CHECK_ROUNDS (5),
  * BENCH_CHECKS (20000 injected per round and side), BENCH_UDP_CHECKS (5000 over
  * UDP per round and side), BENCH_VIRTUAL (sizes, default 1000,3000,10000),
@@ -42,14 +47,15 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { type AgentPair, connectPair } from './agents.js';
 import { type ChecksResult, checksSection } from './checks.js';
+import { type DataPathResult, dataPathSection, type RatioName } from './datapath.js';
+import { printDataPath, verdict } from './datapath-report.js';
 import { headlineTable, machineLine, writeResults } from './headline.js';
 import { afterStop, getGc, type IdleResult, idlePairs, type StopResult } from './memory.js';
 import { type MuxResult, muxSection } from './mux.js';
-import { fmt, markdownTable, max, median, min, table } from './report.js';
+import { fmt, markdownTable, median, table } from './report.js';
 import { measureSetup, type SetupResult } from './setup.js';
-import { iceLink, type Link, type PumpOptions, type PumpResult, pump, rawLink } from './throughput.js';
+import type { PumpOptions } from './throughput.js';
 import { type TraceFigures, traceSection } from './trace.js';
 import { virtualScale } from './virtual-scale.js';
 
@@ -60,7 +66,7 @@ function envInt(name: string, fallback: number): number {
   return value;
 }
 
-const TOTAL = envInt('BENCH_N', 200_000);
+const TOTAL = envInt('BENCH_N', 100_000);
 const ROUNDS = envInt('BENCH_ROUNDS', 5);
 const PAIRS = envInt('BENCH_PAIRS', 30);
 const IDLE_PAIRS = envInt('BENCH_IDLE_PAIRS', 20);
@@ -71,7 +77,7 @@ const TRACE_ITEMS = envInt('BENCH_TRACE_ITEMS', 20_000);
 const MUX_SESSIONS = envInt('BENCH_MUX_SESSIONS', 1000);
 const MUX_BATCH = envInt('BENCH_MUX_BATCH', 100);
 const MUX_N = envInt('BENCH_MUX_N', 50_000);
-const TARGET_RATIO = 0.85;
+const RTT_TRIPS = envInt('BENCH_RTT', 1000);
 const CHECK_TARGET = 0.7;
 const DATAGRAM = 1200;
 
@@ -116,81 +122,20 @@ console.log('');
 
 // ---- 1. throughput ------------------------------------------------------------------
 
-async function throughput(): Promise<{ ratio: number } | undefined> {
+async function throughput(): Promise<DataPathResult> {
   console.log(
-    `[1] throughput: ${fmt(TOTAL)} x ${DATAGRAM}-byte datagrams per run, 127.0.0.1 -> 127.0.0.1, ` +
-      `${ROUNDS} rounds per side interleaved (ABBA) after one warm-up each`,
+    `[1] data path: ${fmt(TOTAL)} x ${DATAGRAM}-byte datagrams per run, 127.0.0.1 -> 127.0.0.1, raw dgram vs ` +
+      `rx-ice vs werift-ice, ${ROUNDS} rounds interleaved (ABC CBA ...) after one warm-up each; then per round ` +
+      `and side ${fmt(Math.ceil(RTT_TRIPS / ROUNDS))} ping-pong round trips (32 bytes, one in flight)`,
   );
   console.log(
     `    pattern: bursts of <= ${PUMP.burst} then setImmediate, <= ${PUMP.window} in flight; ` +
-      `sender and receiver on one thread; receiver only counts`,
+      'sender and receiver on one thread; receiver only counts; 1 MiB socket buffers for all; ' +
+      'CPU = process.cpuUsage() per datagram received (send + receive, both ends in this process)',
   );
-  const raw = await rawLink();
-  let pair: AgentPair;
-  try {
-    pair = await connectPair();
-  } catch (err) {
-    raw.close();
-    console.log(`    rx-ice pair did not connect: ${(err as Error).message}; throughput skipped\n`);
-    return undefined;
-  }
-  const ice = iceLink(pair);
-  const sides: Record<'raw' | 'rx-ice', Link> = { raw, 'rx-ice': ice };
-  const results: Record<'raw' | 'rx-ice', PumpResult[]> = { raw: [], 'rx-ice': [] };
-  const before = { rx: pair.controlled.getStats(), tx: pair.controlling.getStats() };
-
-  const warm = Math.min(TOTAL, 20_000);
-  await pump(raw, { ...PUMP, total: warm });
-  await pump(ice, { ...PUMP, total: warm });
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? (['raw', 'rx-ice'] as const) : (['rx-ice', 'raw'] as const);
-    for (const side of order) results[side].push(await pump(sides[side], { ...PUMP, total: TOTAL }));
-  }
-  const after = { rx: pair.controlled.getStats(), tx: pair.controlling.getStats() };
-  raw.close();
-  pair.stop();
-
-  const row = (name: string, rs: readonly PumpResult[]): string[] => {
-    const pps = rs.map((r) => r.packetsPerSecond);
-    return [
-      name,
-      fmt(median(pps)),
-      fmt(median(rs.map((r) => r.megabytesPerSecond)), 1),
-      `${fmt(min(pps))} .. ${fmt(max(pps))}`,
-      fmt(median(rs.map((r) => r.lossPercent)), 3),
-      fmt(max(rs.map((r) => r.lossPercent)), 3),
-      fmt(rs.reduce((n, r) => n + r.stalls, 0)),
-    ];
-  };
-  console.log(
-    table(
-      ['side', 'median dgram/s', 'MB/s', 'min .. max dgram/s', 'loss % (med)', 'loss % (max)', 'stalls'],
-      [row('raw dgram', results.raw), row('rx-ice', results['rx-ice'])],
-    ),
-  );
-  const perRound = results.raw.map(
-    (r, i) => (results['rx-ice'][i]?.packetsPerSecond ?? 0) / r.packetsPerSecond,
-  );
-  const ratio =
-    median(results['rx-ice'].map((r) => r.packetsPerSecond)) /
-    median(results.raw.map((r) => r.packetsPerSecond));
-  console.log(
-    `    per-round ratios rx-ice/raw: ${perRound.map((r) => fmt(r, 3)).join(' ')} ` +
-      `(median ${fmt(median(perRound), 3)})`,
-  );
-  console.log(
-    `    ratio of medians rx-ice/raw: ${fmt(ratio, 3)}x  -> ` +
-      `${ratio >= TARGET_RATIO ? 'target met' : 'below target'} (target >= ${TARGET_RATIO}x)`,
-  );
-  const received = after.rx.packetsReceived - before.rx.packetsReceived;
-  const counted = warm + results['rx-ice'].reduce((n, r) => n + r.received, 0);
-  console.log(
-    `    agent counters during the runs: controlled packetsReceived +${fmt(received)} ` +
-      `(data$ counted ${fmt(counted)}), droppedDataPackets +${fmt(after.rx.droppedDataPackets - before.rx.droppedDataPackets)}, ` +
-      `controlling sendErrors +${fmt(after.tx.sendErrors - before.tx.sendErrors)}`,
-  );
-  console.log('');
-  return { ratio };
+  const r = await dataPathSection({ rounds: ROUNDS, total: TOTAL, roundTrips: RTT_TRIPS, pump: PUMP });
+  printDataPath(r);
+  return r;
 }
 
 // ---- 2. time to connected ------------------------------------------------------------
@@ -401,6 +346,18 @@ async function mux(): Promise<MuxResult> {
   return r;
 }
 
+/** `rx-ice/raw wall 0.950x, met (>= 0.90x), ...; rx-ice/werift-ice wall ...` */
+function dataPathSummary(r: DataPathResult | undefined): string {
+  const part = (label: string, k: RatioName, sense: '>=' | '<='): string => {
+    const x = r?.ratios[k];
+    return x ? `${label} ${fmt(x.value, 3)}x, ${verdict(x, sense)}` : `${label} n/a`;
+  };
+  return (
+    `rx-ice/raw ${[part('wall', 'wallVsRaw', '>='), part('CPU', 'cpuVsRaw', '<='), part('RTT', 'rttVsRaw', '<=')].join(', ')}; ` +
+    `rx-ice/werift-ice ${[part('wall', 'wallVsWerift', '>='), part('CPU', 'cpuVsWerift', '<=')].join(', ')}`
+  );
+}
+
 // ---- main ------------------------------------------------------------------------------
 
 const tp = only.has('throughput') ? await throughput() : undefined;
@@ -435,7 +392,8 @@ const machine = {
 const summary = {
   ...machine,
   date: new Date().toISOString(),
-  throughputRatio: tp?.ratio,
+  throughputRatio: tp?.ratios.wallVsRaw?.value,
+  dataPath: tp,
   setup,
   memory: mem,
   checks: checkResult,
@@ -447,7 +405,7 @@ console.log(`BENCH_JSON ${JSON.stringify(summary)}`);
 console.log('');
 const cell = (v: number | undefined, digits = 1): string => (v === undefined ? 'n/a' : fmt(v, digits));
 const markdown = `${headlineTable({
-  throughputRatio: tp?.ratio,
+  dataPath: tp,
   setup,
   memory: mem,
   checks: checkResult,
@@ -472,8 +430,8 @@ console.log('');
 const written = writeResults(summary, `${markdown}\n\n${machineLine(machine)}\n`);
 if (written) console.log(`written: ${written.json}, ${written.markdown}`);
 console.log(
-  `summary: throughput rx-ice/raw ${tp ? `${fmt(tp.ratio, 3)}x (${tp.ratio >= TARGET_RATIO ? 'target met' : 'below target'})` : 'n/a'}; ` +
-    `checks rx-ice/werift-ice ${checkResult?.ratios.answeredInProcess === undefined ? 'n/a' : fmt(checkResult.ratios.answeredInProcess, 3)}x in-process; ` +
+  `summary: data path ${dataPathSummary(tp)}; ` +
+    `checks rx-ice/werift-ice ${checkResult?.ratios.answeredInProcess === undefined ? 'n/a' : `${fmt(checkResult.ratios.answeredInProcess, 3)}x`} in-process; ` +
     `total bench time ${fmt((performance.now() - benchStarted) / 1000, 1)} s`,
 );
-if (!tp && only.has('throughput')) process.exitCode = 1;
+if (only.has('throughput') && !tp?.sides['rx-ice']) process.exitCode = 1;

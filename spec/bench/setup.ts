@@ -169,28 +169,40 @@ const WERIFT_OPTIONS = {
   additionalHostAddresses: ['127.0.0.1'],
 };
 
+/** Two werift-ice `Connection`s (controlling, controlled) on 127.0.0.1 only, not yet gathered. */
+export function weriftConnections(): [werift.Connection, werift.Connection] {
+  return [new werift.Connection(true, WERIFT_OPTIONS), new werift.Connection(false, WERIFT_OPTIONS)];
+}
+
+/**
+ * Gathers both, gives each the other's parameters and candidates, then
+ * connects both. Resolves with ms from the `connect()` calls to both connected.
+ */
+export async function connectWerift(a: werift.Connection, b: werift.Connection): Promise<number> {
+  await within(Promise.all([a.gatherCandidates(), b.gatherCandidates()]), 5000, 'werift-ice gathering');
+  const exchange = async (from: werift.Connection, to: werift.Connection): Promise<void> => {
+    to.setRemoteParams({
+      iceLite: false,
+      usernameFragment: from.localUsername,
+      password: from.localPassword,
+    });
+    for (const c of from.localCandidates.filter((c) => c.host === '127.0.0.1'))
+      await to.addRemoteCandidate(c);
+    await to.addRemoteCandidate(undefined);
+  };
+  await exchange(a, b);
+  await exchange(b, a);
+  const startedAt = performance.now();
+  const at = (c: werift.Connection): Promise<number> => c.connect().then(() => performance.now());
+  const [ta, tb] = await within(Promise.all([at(a), at(b)]), 5000, 'werift-ice connecting');
+  return Math.max(ta, tb) - startedAt;
+}
+
 /** One werift-ice pair: gathered, then parameters and candidates exchanged, then both connect. */
 export async function weriftSetup(): Promise<SetupSample> {
-  const a = new werift.Connection(true, WERIFT_OPTIONS);
-  const b = new werift.Connection(false, WERIFT_OPTIONS);
+  const [a, b] = weriftConnections();
   try {
-    await within(Promise.all([a.gatherCandidates(), b.gatherCandidates()]), 5000, 'werift-ice gathering');
-    const exchange = async (from: werift.Connection, to: werift.Connection): Promise<void> => {
-      to.setRemoteParams({
-        iceLite: false,
-        usernameFragment: from.localUsername,
-        password: from.localPassword,
-      });
-      for (const c of from.localCandidates.filter((c) => c.host === '127.0.0.1'))
-        await to.addRemoteCandidate(c);
-      await to.addRemoteCandidate(undefined);
-    };
-    await exchange(a, b);
-    await exchange(b, a);
-    const startedAt = performance.now();
-    const at = (c: werift.Connection): Promise<number> => c.connect().then(() => performance.now());
-    const [ta, tb] = await within(Promise.all([at(a), at(b)]), 5000, 'werift-ice connecting');
-    return { ms: Math.max(ta, tb) - startedAt };
+    return { ms: await connectWerift(a, b) };
   } finally {
     await Promise.allSettled([a.close(), b.close()]);
   }

@@ -1,6 +1,6 @@
 /**
- * Benchmark helper: one datagram pump shared by the raw `node:dgram` link and
- * the rx-ice link, so both see exactly the same send pattern.
+ * Benchmark helper: one datagram pump shared by the raw `node:dgram` link, the
+ * rx-ice link and the werift-ice link, so all see exactly the same send pattern.
  *
  * Pattern: each event-loop turn (`setImmediate`) sends a burst of at most
  * `burst` datagrams, never letting more than `window` datagrams be in flight
@@ -15,6 +15,8 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
+import type * as werift from 'werift-ice';
+import type { IceAgent } from '../../lib/index.js';
 import type { AgentPair } from './agents.js';
 
 /** Bumped by the receiver, nothing else per datagram. */
@@ -116,7 +118,32 @@ function bindRaw(): Promise<Socket> {
   });
 }
 
-export interface RawLink extends Link {
+/** One end of a datagram path in this process. */
+export interface Endpoint {
+  send(payload: Uint8Array): void;
+  /** Installs a receive handler; returns its removal. */
+  onData(handler: (data: Uint8Array) => void): () => void;
+}
+
+/** Two ends of one path: `a` sends the bulk and `b` counts it; in a ping-pong `b` echoes. */
+export interface Ends {
+  readonly a: Endpoint;
+  readonly b: Endpoint;
+}
+
+/** The pump's view of a path: `a` sends, `b`'s handler bumps the counter and nothing else. */
+export function linkOf(ends: Ends): Link {
+  return {
+    send: (payload) => ends.a.send(payload),
+    listen: (counter) =>
+      ends.b.onData((data) => {
+        counter.packets++;
+        counter.bytes += data.byteLength;
+      }),
+  };
+}
+
+export interface RawEnds extends Ends {
   close(): void;
 }
 
@@ -124,42 +151,71 @@ export interface RawLink extends Link {
  * Two plain `node:dgram` sockets on 127.0.0.1, sending the way `UdpTransport`
  * does: unconnected `send(data, port, address, callback)` with one shared callback.
  */
-export async function rawLink(): Promise<RawLink> {
-  const [sender, receiver] = await Promise.all([bindRaw(), bindRaw()]);
-  const port = receiver.address().port;
+export async function rawEnds(): Promise<RawEnds> {
+  const [a, b] = await Promise.all([bindRaw(), bindRaw()]);
   let sendErrors = 0;
   const onSent = (err: Error | null): void => {
     if (err) sendErrors++;
   };
-  sender.on('error', () => sendErrors++);
+  const end = (socket: Socket, to: number): Endpoint => {
+    socket.on('error', () => sendErrors++);
+    return {
+      send: (payload) => socket.send(payload, to, '127.0.0.1', onSent),
+      onData: (handler) => {
+        socket.on('message', handler);
+        return () => socket.off('message', handler);
+      },
+    };
+  };
   return {
-    send: (payload) => sender.send(payload, port, '127.0.0.1', onSent),
-    listen: (counter) => {
-      const onMessage = (msg: Buffer): void => {
-        counter.packets++;
-        counter.bytes += msg.byteLength;
-      };
-      receiver.on('message', onMessage);
-      return () => receiver.off('message', onMessage);
-    },
+    a: end(a, b.address().port),
+    b: end(b, a.address().port),
     close: () => {
-      sender.close();
-      receiver.close();
+      a.close();
+      b.close();
     },
   };
 }
 
-/** The selected pair of a connected agent pair: controlling sends, controlled receives on `data$`. */
-export function iceLink(pair: AgentPair): Link {
-  const { controlling, controlled } = pair;
-  return {
-    send: (payload) => controlling.send(payload),
-    listen: (counter) => {
-      const subscription = controlled.data$.subscribe((data) => {
-        counter.packets++;
-        counter.bytes += data.byteLength;
-      });
+/** The selected pair of a connected agent pair: controlling is `a`, controlled `b`, data on `data$`. */
+export function iceEnds(pair: AgentPair): Ends {
+  const end = (agent: IceAgent): Endpoint => ({
+    send: (payload) => agent.send(payload),
+    onData: (handler) => {
+      const subscription = agent.data$.subscribe(handler);
       return () => subscription.unsubscribe();
     },
+  });
+  return { a: end(pair.controlling), b: end(pair.controlled) };
+}
+
+/** The parts of a werift-ice candidate pair's socket the bench reaches into (private in its typings). */
+interface WeriftSocket {
+  setRecvBufferSize(size: number): void;
+  setSendBufferSize(size: number): void;
+}
+
+/**
+ * The nominated pair of two connected werift-ice `Connection`s: controlling is
+ * `a`, controlled `b`, data on `onData`. Their sockets get the same 1 MiB
+ * buffers as the raw and rx-ice ones, so the window fits for everybody.
+ */
+export function weriftEnds(a: werift.Connection, b: werift.Connection): Ends {
+  const end = (c: werift.Connection): Endpoint => {
+    const socket = (c.nominated?.protocol as unknown as { transport?: { socket?: WeriftSocket } } | undefined)
+      ?.transport?.socket;
+    socket?.setRecvBufferSize(RAW_BUFFER_SIZE);
+    socket?.setSendBufferSize(RAW_BUFFER_SIZE);
+    const onError = (): void => {}; // a failed send shows up as loss
+    return {
+      send: (payload) => {
+        const data = Buffer.isBuffer(payload)
+          ? payload
+          : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+        c.send(data).catch(onError);
+      },
+      onData: (handler) => c.onData.subscribe(handler).unSubscribe,
+    };
   };
+  return { a: end(a), b: end(b) };
 }
