@@ -263,7 +263,12 @@ export class TurnAllocation {
       this.request({ ...context, stale: context.stale + 1 }, now); // Stale Nonce: same request, the new nonce
     } else if (this.clearingMismatch(context, now)) {
       // the Allocate went out again
-    } else if (code === 437 && context.kind === 'allocate' && context.authenticated && !this.mismatchCleared) {
+    } else if (
+      code === 437 &&
+      context.kind === 'allocate' &&
+      context.authenticated &&
+      !this.mismatchCleared
+    ) {
       // RFC 8656 §7.4: the server has an allocation on this 5-tuple. Ours, most likely: a restart renews
       // allocations from the same host socket, and the old one's Refresh LIFETIME 0 was lost or overtaken.
       // Delete it (same credentials, same 5-tuple), then ask again, once.
