@@ -48,10 +48,18 @@ async function connectPair(pair: Pair): Promise<void> {
   await Promise.all([a.connect(), b.connect()]);
 }
 
-const newPair = (): Pair => ({
-  a: new werift.Connection(true, OPTIONS),
-  b: new werift.Connection(false, OPTIONS),
-});
+/**
+ * A Connection on 127.0.0.1 only. werift-ice falls back to stun.l.google.com
+ * when no STUN server is given: gathering would resolve and query it (traffic
+ * off the machine, and a gathering timeout per Connection when unreachable).
+ */
+function loopbackConnection(controlling: boolean): werift.Connection {
+  const connection = new werift.Connection(controlling, OPTIONS);
+  connection.stunServer = undefined;
+  return connection;
+}
+
+const newPair = (): Pair => ({ a: loopbackConnection(true), b: loopbackConnection(false) });
 
 async function closeAll(pairs: readonly Pair[]): Promise<void> {
   await Promise.allSettled(pairs.flatMap((p) => [p.a.close(), p.b.close()]));
