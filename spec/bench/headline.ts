@@ -186,7 +186,8 @@ function scaleAndMemoryRows(h: Headline): string[][] {
     const sameN = m !== undefined && largest !== undefined && largest.pairs === m.sessions;
     rows.push([
       `concurrent pairs on 127.0.0.1 to all connected (s; rx-ice: ${fmt(m?.connected ?? 0)}/${fmt(m?.sessions ?? 0)} ` +
-        `on one UdpMux port; werift-ice: largest N all connected, ${wLabel})`,
+        `on one UdpMux port${m && m.batch < m.sessions ? `, started ${fmt(m.batch)} at a time` : ''}; ` +
+        `werift-ice: largest N all connected, ${wLabel}, all started at once)`,
       cell(mTime),
       cell(wTime),
       '',

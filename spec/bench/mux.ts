@@ -36,6 +36,8 @@ export interface MuxResult {
   readonly cpuRatio: number;
   readonly perRoundRatios: number[];
   readonly sessions: number;
+  /** Sessions started together; the next batch starts when these have settled. */
+  readonly batch: number;
   readonly connected: number;
   /** Wall time from the first constructor to every session connected, ms. */
   readonly connectMs: number | undefined;
@@ -192,6 +194,7 @@ export async function muxSection(o: MuxOptions): Promise<MuxResult> {
     cpuRatio: o.median(perRoundRatios),
     perRoundRatios,
     sessions: o.sessions,
+    batch: Math.min(o.batch, o.sessions),
     connected: connectedCount,
     connectMs,
     heapPerSessionKiB,
