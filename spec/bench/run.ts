@@ -30,7 +30,7 @@
  *    port started in batches of BENCH_MUX_BATCH (100): time until all
  *    connected, heap per session (see mux.ts); all real UDP on 127.0.0.1.
  *    Then werift-ice side by side (werift-scale.ts): Connection pairs on
- *    127.0.0.1 at BENCH_WERIFT_SCALE sizes (100,200,500,1000) started at once,
+ *    127.0.0.1 at BENCH_WERIFT_SCALE sizes (100,200,500,1000,2000) started at once,
  *    BENCH_WERIFT_SCALE_BUDGET s (60) per size and BENCH_WERIFT_SCALE_TOTAL s
  *    (150) for the ladder: largest N all connected, its time and heap per pair.
  *    The memory section weighs BENCH_IDLE_PAIRS idle werift-ice pairs too.
@@ -90,7 +90,7 @@ const MUX_BATCH = envInt('BENCH_MUX_BATCH', 100);
 const MUX_N = envInt('BENCH_MUX_N', 50_000);
 const RTT_TRIPS = envInt('BENCH_RTT', 1000);
 // werift-ice pairs at once on 127.0.0.1, in increasing sizes, each with a wall budget; the ladder has one in total.
-const WERIFT_SCALE = (process.env.BENCH_WERIFT_SCALE ?? '100,200,500,1000')
+const WERIFT_SCALE = (process.env.BENCH_WERIFT_SCALE ?? '100,200,500,1000,2000')
   .split(',')
   .filter((s) => s.trim() !== '')
   .map((s) => {
