@@ -242,6 +242,7 @@ export async function weriftTarget(): Promise<CheckTarget> {
     interfaceAddresses: { udp4: '127.0.0.1' },
     additionalHostAddresses: ['127.0.0.1'],
   });
+  connection.stunServer = undefined; // else werift-ice gathers against stun.l.google.com (off loopback)
   const request = checkBuilder(connection.localUsername, connection.localPassword);
   connection.setRemoteParams({ iceLite: false, usernameFragment: PEER.ufrag, password: PEER.pwd });
   await within(connection.gatherCandidates(), 5000, 'werift-ice gathering');

@@ -8,9 +8,11 @@ import type { ChecksResult } from './checks.js';
 import type { DataPathResult, Ratio, SideFigures } from './datapath.js';
 import { verdict } from './datapath-report.js';
 import type { IdleResult, StopResult } from './memory.js';
+import type { MuxResult } from './mux.js';
 import { fmt, markdownTable } from './report.js';
 import type { SetupResult } from './setup.js';
 import type { ScaleResult } from './virtual-scale.js';
+import type { WeriftIdleResult, WeriftScaleResult } from './werift-scale.js';
 
 /** Everything the headline table shows (any part may be missing when its section did not run). */
 export interface Headline {
@@ -19,6 +21,12 @@ export interface Headline {
   readonly memory?: { readonly idle?: IdleResult; readonly stop?: StopResult };
   readonly checks?: ChecksResult;
   readonly scale?: readonly ScaleResult[];
+  /** werift-ice's idle connected pairs, measured as memory.idle (target 6). */
+  readonly weriftIdle?: WeriftIdleResult;
+  /** Sessions on one UdpMux port on 127.0.0.1 (target 5). */
+  readonly mux?: MuxResult;
+  /** werift-ice pairs at increasing N on 127.0.0.1 (target 5). */
+  readonly weriftScale?: WeriftScaleResult;
 }
 
 const cell = (v: number | undefined, digits = 1): string =>
@@ -104,6 +112,7 @@ export function headlineTable(h: Headline): string {
       '',
     ]);
   }
+  rows.push(...scaleAndMemoryRows(h));
   // Every row but the data path's has no raw dgram figure: an empty cell after rx-ice.
   const withRaw = rows.map((r, i) => (i < DATA_PATH_ROWS ? r : [r[0] ?? '', r[1] ?? '', '', ...r.slice(2)]));
   return markdownTable(['figure', 'rx-ice', 'raw dgram', 'werift-ice', 'aioice', 'ratio'], withRaw);
@@ -143,6 +152,62 @@ function dataPathRows(d: DataPathResult | undefined): string[][] {
       ratios(r.rttVsRaw, r.rttVsWerift, '<='),
     ],
   ];
+}
+
+/** Targets 5 and 6 side by side with werift-ice: real-loopback scale, idle heap, heap after stop. */
+function scaleAndMemoryRows(h: Headline): string[][] {
+  const rows: string[][] = [];
+  const idle = h.memory?.idle;
+  const wIdle = h.weriftIdle;
+  if (idle && wIdle) {
+    rows.push([
+      'heap per idle connected pair, vs werift-ice (KiB)',
+      cell(kib(idle.heldPerPair)),
+      cell(kib(wIdle.heldPerPair)),
+      '',
+      ratio(idle.heldPerPair, wIdle.heldPerPair),
+    ]);
+    rows.push([
+      `heap left after ${idle.pairs} idle pairs stopped / closed (KiB, total)`,
+      cell(kib(idle.afterStop)),
+      cell(kib(wIdle.afterStop)),
+      '',
+      '',
+    ]);
+  }
+  const m = h.mux;
+  const w = h.weriftScale;
+  if (m || w) {
+    const largest = w?.largest;
+    // werift-ice at rx-ice's N when it got all of them connected there; else at the largest N it managed.
+    const atN = w?.steps.find((x) => x.pairs === m?.sessions && x.connected === x.pairs && !x.failure);
+    const shown = atN ?? largest;
+    const wLabel = shown
+      ? `${fmt(shown.pairs)} pairs${largest && largest !== shown ? ` (largest all connected: ${fmt(largest.pairs)})` : ''}`
+      : 'none all connected';
+    const mTime = m?.connectMs === undefined ? undefined : m.connectMs / 1000;
+    const wTime = shown ? shown.wallMs / 1000 : undefined;
+    // Compared only at the same N: a time at fewer pairs is not a ratio.
+    const sameN = atN !== undefined;
+    rows.push([
+      `concurrent pairs on 127.0.0.1 to all connected (s; rx-ice: ${fmt(m?.connected ?? 0)}/${fmt(m?.sessions ?? 0)} ` +
+        `on one UdpMux port${m && m.batch < m.sessions ? `, started ${fmt(m.batch)} at a time` : ''}; ` +
+        `werift-ice: ${wLabel}, all started at once)`,
+      cell(mTime),
+      cell(wTime),
+      '',
+      sameN ? ratio(mTime, wTime) : '',
+    ]);
+    const wPerConnection = shown?.heapPerPairKiB === undefined ? undefined : shown.heapPerPairKiB / 2;
+    rows.push([
+      'heap per session at that scale (KiB; rx-ice: per UdpMux session, werift-ice: per Connection)',
+      cell(m?.heapPerSessionKiB),
+      cell(wPerConnection),
+      '',
+      ratio(m?.heapPerSessionKiB, wPerConnection),
+    ]);
+  }
+  return rows;
 }
 
 function kib(bytes: number | undefined): number | undefined {

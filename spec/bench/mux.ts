@@ -9,7 +9,9 @@
  * 2. Scale: `sessions` mux agents (controlled) on one port connect to as many
  *    plain agents in a worker thread, started in batches; wall time until all
  *    are connected, then heap per mux session (agent, virtual socket, routes;
- *    this thread only) after forced GC.
+ *    this thread only) after forced GC. All real UDP on 127.0.0.1: the mux
+ *    binds one port, each peer its own socket; the selected pairs are checked
+ *    to run from that port to 127.0.0.1 (reported as loopbackPairs).
  */
 import { performance } from 'node:perf_hooks';
 import { IceAgent, UdpMux } from '../../lib/index.js';
@@ -34,10 +36,22 @@ export interface MuxResult {
   readonly cpuRatio: number;
   readonly perRoundRatios: number[];
   readonly sessions: number;
+  /** Sessions started together; the next batch starts when these have settled. */
+  readonly batch: number;
   readonly connected: number;
   /** Wall time from the first constructor to every session connected, ms. */
   readonly connectMs: number | undefined;
   readonly heapPerSessionKiB: number | undefined;
+  /** The mux's bound address and port (real UDP). */
+  readonly muxAddress: string;
+  readonly muxPort: number;
+  /**
+   * Sessions whose selected pair runs from the mux's own 127.0.0.1 port to a
+   * peer socket on 127.0.0.1 (real loopback, not the virtual network), and how
+   * many distinct peer ports those pairs reach.
+   */
+  readonly loopbackPairs: number;
+  readonly distinctPeerPorts: number;
   readonly failures: string[];
 }
 
@@ -120,9 +134,13 @@ export async function muxSection(o: MuxOptions): Promise<MuxResult> {
   let connectedCount = 0;
   let connectMs: number | undefined;
   let heapPerSessionKiB: number | undefined;
+  let loopbackPairs = 0;
+  const peerPorts = new Set<number>();
   try {
     const base = gc ? await settledHeap(gc) : 0;
     const states: string[] = [];
+    /** Per session: its selected pair is mux 127.0.0.1:port <-> 127.0.0.1:peer port; the peer port, or -1. */
+    const selected: number[] = [];
     const started = performance.now();
     for (let first = 0; first < o.sessions; first += o.batch) {
       const ids: number[] = [];
@@ -131,6 +149,16 @@ export async function muxSection(o: MuxOptions): Promise<MuxResult> {
         states.push('new');
         agent.connectionState$.subscribe((s) => {
           states[id] = s;
+        });
+        selected.push(-1);
+        agent.selectedPair$.subscribe(({ local, remote }) => {
+          const real =
+            local.transport === 'udp' &&
+            local.address === mux.address &&
+            local.port === mux.port &&
+            remote.address === '127.0.0.1' &&
+            remote.port !== mux.port;
+          selected[id] = real ? remote.port : -1;
         });
         peers.connect(id, agent, { ...PATIENT, interfacePollInterval: 0 });
         agent.gatherCandidates();
@@ -149,6 +177,11 @@ export async function muxSection(o: MuxOptions): Promise<MuxResult> {
       }
     }
     connectMs = performance.now() - started;
+    for (const port of selected) {
+      if (port < 0) continue;
+      loopbackPairs++;
+      peerPorts.add(port);
+    }
     // The mux side only: the peers' heap is the worker's.
     if (gc) heapPerSessionKiB = ((await settledHeap(gc)) - base) / Math.max(connectedCount, 1) / 1024;
   } finally {
@@ -161,9 +194,14 @@ export async function muxSection(o: MuxOptions): Promise<MuxResult> {
     cpuRatio: o.median(perRoundRatios),
     perRoundRatios,
     sessions: o.sessions,
+    batch: Math.min(o.batch, o.sessions),
     connected: connectedCount,
     connectMs,
     heapPerSessionKiB,
+    muxAddress: mux.address,
+    muxPort: mux.port,
+    loopbackPairs,
+    distinctPeerPorts: peerPorts.size,
     failures: [...new Set(failures)],
   };
 }

@@ -28,7 +28,12 @@
  * 7. Mux: CPU per datagram routed through a UdpMux vs the direct-socket path
  *    (same run, interleaved), then BENCH_MUX_SESSIONS (1000) sessions on one
  *    port started in batches of BENCH_MUX_BATCH (100): time until all
- *    connected, heap per session (see mux.ts).
+ *    connected, heap per session (see mux.ts); all real UDP on 127.0.0.1.
+ *    Then werift-ice side by side (werift-scale.ts): Connection pairs on
+ *    127.0.0.1 at BENCH_WERIFT_SCALE sizes (100,200,500,1000,2000) started at once,
+ *    BENCH_WERIFT_SCALE_BUDGET s (60) per size and BENCH_WERIFT_SCALE_TOTAL s
+ *    (150) for the ladder: largest N all connected, its time and heap per pair.
+ *    The memory section weighs BENCH_IDLE_PAIRS idle werift-ice pairs too.
  *
  * Ends with one JSON line (`BENCH_JSON {...}`) and a markdown table of the
  * headline figures, both also written to BENCH_OUT (default `bench-results/`,
@@ -58,6 +63,12 @@ import { measureSetup, type SetupResult } from './setup.js';
 import type { PumpOptions } from './throughput.js';
 import { type TraceFigures, traceSection } from './trace.js';
 import { virtualScale } from './virtual-scale.js';
+import {
+  type WeriftIdleResult,
+  type WeriftScaleResult,
+  weriftIdlePairs,
+  weriftScale,
+} from './werift-scale.js';
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -78,6 +89,17 @@ const MUX_SESSIONS = envInt('BENCH_MUX_SESSIONS', 1000);
 const MUX_BATCH = envInt('BENCH_MUX_BATCH', 100);
 const MUX_N = envInt('BENCH_MUX_N', 50_000);
 const RTT_TRIPS = envInt('BENCH_RTT', 1000);
+// werift-ice pairs at once on 127.0.0.1, in increasing sizes, each with a wall budget; the ladder has one in total.
+const WERIFT_SCALE = (process.env.BENCH_WERIFT_SCALE ?? '100,200,500,1000,2000')
+  .split(',')
+  .filter((s) => s.trim() !== '')
+  .map((s) => {
+    const n = Number(s);
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error('BENCH_WERIFT_SCALE must list positive integers');
+    return n;
+  });
+const WERIFT_SCALE_BUDGET_S = envInt('BENCH_WERIFT_SCALE_BUDGET', 60);
+const WERIFT_SCALE_TOTAL_S = envInt('BENCH_WERIFT_SCALE_TOTAL', 150);
 const CHECK_TARGET = 0.7;
 const DATAGRAM = 1200;
 
@@ -107,7 +129,9 @@ const only = new Set(
 );
 // The mux section gets 60 s per 100 sessions more (it is patient with a loaded machine).
 const watchdogMs =
-  290_000 + VIRTUAL.reduce((sum, n) => sum + 60 * n, 0) + (only.has('mux') ? 600 * MUX_SESSIONS : 0);
+  290_000 +
+  VIRTUAL.reduce((sum, n) => sum + 60 * n, 0) +
+  (only.has('mux') ? 600 * MUX_SESSIONS + 1000 * (WERIFT_SCALE_TOTAL_S + WERIFT_SCALE_BUDGET_S + 30) : 0);
 const watchdog = setTimeout(() => {
   console.error(`\nbench: gave up after ${watchdogMs / 1000} s (something did not finish)`);
   process.exit(1);
@@ -187,6 +211,8 @@ async function timeToConnected(): Promise<SetupResult> {
 interface MemoryResult {
   readonly idle?: IdleResult;
   readonly stop?: StopResult;
+  /** The same idle measurement for werift-ice Connection pairs. */
+  readonly weriftIdle?: WeriftIdleResult;
 }
 
 async function memory(): Promise<MemoryResult> {
@@ -201,6 +227,12 @@ async function memory(): Promise<MemoryResult> {
   }
   const idle = await idlePairs(gc, IDLE_PAIRS);
   const stop = await afterStop(gc, STOP_PAIRS);
+  let weriftIdle: WeriftIdleResult | undefined;
+  try {
+    weriftIdle = await weriftIdlePairs(gc, IDLE_PAIRS);
+  } catch (err) {
+    console.log(`    werift-ice idle pairs not measured: ${(err as Error).message}`);
+  }
   const kb = (bytes: number): string => fmt(bytes / 1024, 1);
   console.log(
     table(
@@ -213,15 +245,32 @@ async function memory(): Promise<MemoryResult> {
           kb(stop.heldPerPair),
         ],
         [`heapUsed above baseline after those ${fmt(stop.pairs)} stopped`, kb(stop.afterStop)],
+        ...(weriftIdle
+          ? [
+              [
+                `werift-ice: heapUsed per idle pair, held (${weriftIdle.connected}/${weriftIdle.pairs} connected)`,
+                kb(weriftIdle.heldPerPair),
+              ],
+              [
+                `werift-ice: heapUsed above baseline after those ${weriftIdle.pairs} closed`,
+                kb(weriftIdle.afterStop),
+              ],
+            ]
+          : []),
       ],
     ),
   );
+  if (weriftIdle)
+    console.log(
+      `    heap per idle connected pair rx-ice / werift-ice: ${fmt(idle.heldPerPair / weriftIdle.heldPerPair, 3)}x ` +
+        '(both sides of each pair in this process, one UDP socket per agent)',
+    );
   console.log(
     `    after stop: ${fmt((100 * stop.afterStop) / (stop.heldPerPair * Math.max(stop.connected, 1)), 2)} % ` +
       'of what the connected pairs held stays (baseline taken after a warm-up run of the same size)',
   );
   console.log('');
-  return { idle, stop };
+  return { idle, stop, ...(weriftIdle ? { weriftIdle } : {}) };
 }
 
 // ---- 4. answering checks ---------------------------------------------------------------
@@ -341,6 +390,10 @@ async function mux(): Promise<MuxResult> {
     ),
   );
   console.log(`    per-round ratios mux/direct: ${r.perRoundRatios.map((v) => fmt(v, 3)).join(' ')}`);
+  console.log(
+    `    real loopback: ${r.loopbackPairs}/${r.connected} selected pairs run from the mux at ` +
+      `${r.muxAddress}:${r.muxPort} to 127.0.0.1 (${fmt(r.distinctPeerPorts)} distinct peer ports)`,
+  );
   for (const f of r.failures.slice(0, 5)) console.log(`    failure: ${f}`);
   console.log('');
   return r;
@@ -356,6 +409,48 @@ function dataPathSummary(r: DataPathResult | undefined): string {
     `rx-ice/raw ${[part('wall', 'wallVsRaw', '>='), part('CPU', 'cpuVsRaw', '<='), part('RTT', 'rttVsRaw', '<=')].join(', ')}; ` +
     `rx-ice/werift-ice ${[part('wall', 'wallVsWerift', '>='), part('CPU', 'cpuVsWerift', '<=')].join(', ')}`
   );
+}
+
+/** werift-ice at increasing N on 127.0.0.1, next to the mux's sessions (issue #13, target 5). */
+async function weriftLadder(): Promise<WeriftScaleResult> {
+  console.log(
+    `[7b] werift-ice scale: ${WERIFT_SCALE.map((n) => fmt(n)).join(', ')} Connection pairs at once, both sides in ` +
+      `this process on 127.0.0.1 (one socket per Connection); ${WERIFT_SCALE_BUDGET_S} s per size, ` +
+      `${WERIFT_SCALE_TOTAL_S} s for the ladder; stops at the first size not all connected`,
+  );
+  const r = await weriftScale({
+    sizes: WERIFT_SCALE,
+    budgetMs: WERIFT_SCALE_BUDGET_S * 1000,
+    totalBudgetMs: WERIFT_SCALE_TOTAL_S * 1000,
+    gc: getGc(),
+  });
+  const kib = (v: number | undefined): string => (v === undefined ? 'n/a' : fmt(v, 1));
+  console.log(
+    table(
+      [
+        'pairs',
+        'connected',
+        'time until all connected, s',
+        'heap per pair, KiB',
+        'per Connection, KiB',
+        'note',
+      ],
+      r.steps.map((s) => [
+        fmt(s.pairs),
+        fmt(s.connected),
+        fmt(s.wallMs / 1000, 1),
+        kib(s.heapPerPairKiB),
+        kib(s.heapPerPairKiB === undefined ? undefined : s.heapPerPairKiB / 2),
+        s.failure ?? '',
+      ]),
+    ),
+  );
+  console.log(
+    `    largest N all connected: ${r.largest ? fmt(r.largest.pairs) : 'none'}` +
+      (r.skipped.length ? `; not tried: ${r.skipped.map((n) => fmt(n)).join(', ')}` : ''),
+  );
+  console.log('');
+  return r;
 }
 
 // ---- main ------------------------------------------------------------------------------
@@ -383,6 +478,12 @@ try {
 } catch (err) {
   console.log(`[7] mux failed: ${(err as Error).message}\n`);
 }
+let weriftScaleResult: WeriftScaleResult | undefined;
+try {
+  if (only.has('mux')) weriftScaleResult = await weriftLadder();
+} catch (err) {
+  console.log(`[7b] werift-ice scale failed: ${(err as Error).message}\n`);
+}
 
 const machine = {
   node: process.version,
@@ -400,6 +501,7 @@ const summary = {
   virtualScale: scale,
   trace: traceResult,
   mux: muxResult,
+  weriftScale: weriftScaleResult,
 };
 console.log(`BENCH_JSON ${JSON.stringify(summary)}`);
 console.log('');
@@ -410,6 +512,9 @@ const markdown = `${headlineTable({
   memory: mem,
   checks: checkResult,
   scale,
+  weriftIdle: mem?.weriftIdle,
+  mux: muxResult,
+  weriftScale: weriftScaleResult,
 })}
 
 ${markdownTable(

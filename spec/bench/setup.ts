@@ -171,7 +171,13 @@ const WERIFT_OPTIONS = {
 
 /** Two werift-ice `Connection`s (controlling, controlled) on 127.0.0.1 only, not yet gathered. */
 export function weriftConnections(): [werift.Connection, werift.Connection] {
-  return [new werift.Connection(true, WERIFT_OPTIONS), new werift.Connection(false, WERIFT_OPTIONS)];
+  const pair: [werift.Connection, werift.Connection] = [
+    new werift.Connection(true, WERIFT_OPTIONS),
+    new werift.Connection(false, WERIFT_OPTIONS),
+  ];
+  // Without a STUN server werift-ice gathers against stun.l.google.com: off loopback, and slow when unreachable.
+  for (const c of pair) c.stunServer = undefined;
+  return pair;
 }
 
 /**
