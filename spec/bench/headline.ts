@@ -91,7 +91,6 @@ export function headlineTable(h: Headline): string {
       cell(s.aioice, 2),
       ratio(fast, s.aioice),
     ],
-    ['heap per idle connected pair (KiB)', cell(kib(h.memory?.idle?.heldPerPair)), '', '', ''],
   ];
   const stop = h.memory?.stop;
   if (stop) {
