@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { Address6 } from 'ip-address';
+import { InvalidArgumentError } from '../errors.js';
 import type { AddressFamily, PortRange } from '../transport/types.js';
 
 /** Canonical text of an IP address, or undefined when it is not one (zones are rejected). */
@@ -44,4 +45,18 @@ export function isValidPortRange(range: PortRange | undefined): range is PortRan
     isValidPort(range.max) &&
     range.min <= range.max
   );
+}
+
+/**
+ * The normalized form of `address` to bind on within `ports`, or the
+ * {@link InvalidArgumentError} a bind with a bad address or port range fails with.
+ */
+export function bindAddress(address: string, ports: PortRange | undefined): string | InvalidArgumentError {
+  const normal = normalizeAddress(address);
+  if (normal === undefined) return new InvalidArgumentError(`not an IP address: ${address}`);
+  if (ports !== undefined && !isValidPortRange(ports)) {
+    const { min, max } = ports as PortRange;
+    return new InvalidArgumentError(`invalid port range ${String(min)}-${String(max)}`);
+  }
+  return normal;
 }

@@ -11,7 +11,7 @@ import type {
   PacketSocket,
   PortRange,
 } from '../transport/types.js';
-import { familyOf, isLoopback, isValidPortRange, normalizeAddress } from './network-addresses.js';
+import { bindAddress, familyOf, isLoopback, normalizeAddress } from './network-addresses.js';
 import type { VirtualHost, VirtualHostStats, VirtualPacket } from './network-types.js';
 
 const EPHEMERAL_MIN = 49152;
@@ -49,13 +49,8 @@ export class Host implements VirtualHost {
   }
 
   bind(address: string, ports?: PortRange): Observable<PacketSocket> {
-    const normal = normalizeAddress(address);
-    if (normal === undefined)
-      return throwError(() => new InvalidArgumentError(`not an IP address: ${address}`));
-    if (ports !== undefined && !isValidPortRange(ports)) {
-      const { min, max } = ports as PortRange;
-      return throwError(() => new InvalidArgumentError(`invalid port range ${String(min)}-${String(max)}`));
-    }
+    const normal = bindAddress(address, ports);
+    if (normal instanceof InvalidArgumentError) return throwError(() => normal);
     const bound = this.#ports.get(normal);
     if (bound === undefined)
       return throwError(() => new BindError(`address ${address} is not on host ${this.name}`));

@@ -14,7 +14,7 @@
 import { Observable, type SchedulerLike, throwError } from 'rxjs';
 import { BindError, InvalidArgumentError } from '../errors.js';
 import type { PortRange, TcpConnection, TcpListener, TcpPortReservation } from '../transport/types.js';
-import { familyOf, isValidPortRange, normalizeAddress } from './network-addresses.js';
+import { bindAddress, familyOf, normalizeAddress } from './network-addresses.js';
 import { VirtualListener, VirtualTcpEnd } from './virtual-tcp-end.js';
 
 export { VirtualTcpEnd, type VirtualTcpWire } from './virtual-tcp-end.js';
@@ -96,13 +96,8 @@ export class VirtualTcpNetwork {
 
   /** Listens on `address`, on the first free port of `ports` (an ephemeral one when omitted). */
   listen(address: string, ports?: PortRange): Observable<TcpListener> {
-    const normal = normalizeAddress(address);
-    if (normal === undefined)
-      return throwError(() => new InvalidArgumentError(`not an IP address: ${address}`));
-    if (ports !== undefined && !isValidPortRange(ports)) {
-      const { min, max } = ports as PortRange;
-      return throwError(() => new InvalidArgumentError(`invalid port range ${String(min)}-${String(max)}`));
-    }
+    const normal = bindAddress(address, ports);
+    if (normal instanceof InvalidArgumentError) return throwError(() => normal);
     return new Observable<TcpListener>((subscriber) => {
       const port = this.#allocate(normal, ports);
       if (port === undefined) {
@@ -125,13 +120,8 @@ export class VirtualTcpNetwork {
    * it; connects from it ({@link connect} with `localPort`) may cross.
    */
   reserve(address: string, ports?: PortRange): Observable<TcpPortReservation> {
-    const normal = normalizeAddress(address);
-    if (normal === undefined)
-      return throwError(() => new InvalidArgumentError(`not an IP address: ${address}`));
-    if (ports !== undefined && !isValidPortRange(ports)) {
-      const { min, max } = ports as PortRange;
-      return throwError(() => new InvalidArgumentError(`invalid port range ${String(min)}-${String(max)}`));
-    }
+    const normal = bindAddress(address, ports);
+    if (normal instanceof InvalidArgumentError) return throwError(() => normal);
     return new Observable<TcpPortReservation>((subscriber) => {
       const port = this.#allocate(normal, ports);
       if (port === undefined) {

@@ -186,18 +186,8 @@ export function weriftConnections(): [werift.Connection, werift.Connection] {
  */
 export async function connectWerift(a: werift.Connection, b: werift.Connection): Promise<number> {
   await within(Promise.all([a.gatherCandidates(), b.gatherCandidates()]), 5000, 'werift-ice gathering');
-  const exchange = async (from: werift.Connection, to: werift.Connection): Promise<void> => {
-    to.setRemoteParams({
-      iceLite: false,
-      usernameFragment: from.localUsername,
-      password: from.localPassword,
-    });
-    for (const c of from.localCandidates.filter((c) => c.host === '127.0.0.1'))
-      await to.addRemoteCandidate(c);
-    await to.addRemoteCandidate(undefined);
-  };
-  await exchange(a, b);
-  await exchange(b, a);
+  await exchangeWeriftParams(a, b);
+  await exchangeWeriftParams(b, a);
   const startedAt = performance.now();
   const at = (c: werift.Connection): Promise<number> => c.connect().then(() => performance.now());
   const [ta, tb] = await within(Promise.all([at(a), at(b)]), 5000, 'werift-ice connecting');
@@ -362,4 +352,15 @@ export async function measureSetup(rounds: number): Promise<SetupResult> {
     ),
     failures,
   };
+}
+
+/** Gives `to` the parameters and 127.0.0.1 candidates of `from` (gathered), then end-of-candidates. */
+export async function exchangeWeriftParams(from: werift.Connection, to: werift.Connection): Promise<void> {
+  to.setRemoteParams({
+    iceLite: false,
+    usernameFragment: from.localUsername,
+    password: from.localPassword,
+  });
+  for (const c of from.localCandidates.filter((c) => c.host === '127.0.0.1')) await to.addRemoteCandidate(c);
+  await to.addRemoteCandidate(undefined);
 }

@@ -16,6 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import * as werift from 'werift-ice';
 import { settledHeap } from './memory.js';
+import { exchangeWeriftParams } from './setup.js';
 
 const OPTIONS = {
   useIpv4: true,
@@ -33,18 +34,8 @@ interface Pair {
 async function connectPair(pair: Pair): Promise<void> {
   const { a, b } = pair;
   await Promise.all([a.gatherCandidates(), b.gatherCandidates()]);
-  const exchange = async (from: werift.Connection, to: werift.Connection): Promise<void> => {
-    to.setRemoteParams({
-      iceLite: false,
-      usernameFragment: from.localUsername,
-      password: from.localPassword,
-    });
-    for (const c of from.localCandidates.filter((c) => c.host === '127.0.0.1'))
-      await to.addRemoteCandidate(c);
-    await to.addRemoteCandidate(undefined);
-  };
-  await exchange(a, b);
-  await exchange(b, a);
+  await exchangeWeriftParams(a, b);
+  await exchangeWeriftParams(b, a);
   await Promise.all([a.connect(), b.connect()]);
 }
 

@@ -1,6 +1,8 @@
 /** Shared pieces of the record-and-replay specs. */
-import { filter, firstValueFrom } from 'rxjs';
-import { type IceAgent, type IceAgentOptions, recordSession, serializeCandidate } from '../../lib/index.js';
+import { filter, firstValueFrom, take, toArray } from 'rxjs';
+import { expect } from 'vitest';
+import { IceAgent, type IceAgentOptions, recordSession, serializeCandidate } from '../../lib/index.js';
+import { type ReplayResult, replaySession } from '../../lib/testing/index.js';
 
 /** A recorded agent and its recording, line by line. */
 export interface Recorded {
@@ -39,4 +41,41 @@ export function kinds(lines: readonly string[]): Record<string, number> {
     counts[k] = (counts[k] ?? 0) + 1;
   }
   return counts;
+}
+
+/**
+ * Records a controlling agent (`options`) while it connects to a plain
+ * controlled one and both send five datagrams, then replays the recording:
+ * the replay must match it and a second replay must give the same outputs.
+ * `stops` gets both agents' stop() for the spec's afterEach.
+ */
+export async function recordedExchange(
+  options: Omit<IceAgentOptions, 'role'>,
+  stops: (() => void)[],
+): Promise<{ readonly lines: string[]; readonly replay: ReplayResult }> {
+  const a = recorded({ role: 'controlling', ...options });
+  const b = new IceAgent({ role: 'controlled', ...options });
+  stops.push(
+    () => a.agent.stop(),
+    () => b.stop(),
+  );
+  wire(a.agent, b);
+  wire(b, a.agent);
+  a.agent.gatherCandidates();
+  b.gatherCandidates();
+  await Promise.all([connected(a.agent), connected(b)]);
+  const atA = firstValueFrom(a.agent.data$.pipe(take(5), toArray()));
+  for (let i = 0; i < 5; i++) {
+    a.agent.send(new TextEncoder().encode(`a${i}`));
+    b.send(new TextEncoder().encode(`b${i}`));
+  }
+  await atA;
+  a.agent.stop();
+  const replay = replaySession(a.lines);
+  expect(replay.mismatch).toBeUndefined();
+  expect(replay.outputs).toEqual(replay.recorded);
+  expect(replaySession(a.lines.join('\n')).outputs).toEqual(replay.outputs); // deterministic
+  const states = replay.outputs.filter((o) => o.k === 'emit' && o.stream === 'connectionState$');
+  expect(states.map((s) => (s.k === 'emit' ? s.value : undefined))).toContain('connected');
+  return { lines: a.lines, replay };
 }
