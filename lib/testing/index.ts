@@ -28,7 +28,12 @@ export {
   type VirtualNat,
 } from './nat-types.js';
 export { mulberry32 } from './prng.js';
-export { type ReplayMismatch, type ReplayResult, replaySession } from './replay-session.js';
+export {
+  type ReplayMismatch,
+  type ReplayOptions,
+  type ReplayResult,
+  replaySession,
+} from './replay-session.js';
 export type { StunServerOptions, StunServerStats, VirtualStunServer } from './stun-server.js';
 export type {
   AllocationEndReason,
