@@ -2,7 +2,7 @@
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { expect } from 'vitest';
 import { IceAgent, type IceAgentOptions, recordSession, serializeCandidate } from '../../lib/index.js';
-import { type ReplayResult, replaySession } from '../../lib/testing/index.js';
+import { FastScheduler, type ReplayResult, replaySession, VirtualNetwork } from '../../lib/testing/index.js';
 
 /** A recorded agent and its recording, line by line. */
 export interface Recorded {
@@ -78,4 +78,30 @@ export async function recordedExchange(
   const states = replay.outputs.filter((o) => o.k === 'emit' && o.stream === 'connectionState$');
   expect(states.map((s) => (s.k === 'emit' ? s.value : undefined))).toContain('connected');
   return { lines: a.lines, replay };
+}
+
+/**
+ * A recorded controlling agent on 10.0.0.1 and a plain controlled one on
+ * 10.0.0.2, on a virtual network with 10 ms links, under one FastScheduler.
+ * Not wired: the spec signals (and breaks links) as it needs.
+ */
+export function recordedVirtualPair(): {
+  readonly scheduler: FastScheduler;
+  readonly net: VirtualNetwork;
+  readonly a: Recorded;
+  readonly b: IceAgent;
+} {
+  const scheduler = new FastScheduler();
+  const net = new VirtualNetwork({ scheduler, latency: 10 });
+  const a = recorded({
+    role: 'controlling',
+    scheduler,
+    transport: net.createHost('a', { addresses: ['10.0.0.1'] }),
+  });
+  const b = new IceAgent({
+    role: 'controlled',
+    scheduler,
+    transport: net.createHost('b', { addresses: ['10.0.0.2'] }),
+  });
+  return { scheduler, net, a, b };
 }

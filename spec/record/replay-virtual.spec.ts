@@ -8,16 +8,11 @@ import {
   recordSession,
 } from '../../lib/index.js';
 import { FastScheduler, replaySession, VirtualNetwork } from '../../lib/testing/index.js';
-import { kinds, recorded, wire } from './record-kit.js';
+import { kinds, recorded, recordedVirtualPair, wire } from './record-kit.js';
 
 describe('record and replay on the virtual network', () => {
   it('replays a direct session byte for byte, at the same virtual times', () => {
-    const scheduler = new FastScheduler();
-    const net = new VirtualNetwork({ scheduler, latency: 10 });
-    const hostA = net.createHost('a', { addresses: ['10.0.0.1'] });
-    const hostB = net.createHost('b', { addresses: ['10.0.0.2'] });
-    const a = recorded({ role: 'controlling', scheduler, transport: hostA });
-    const b = new IceAgent({ role: 'controlled', scheduler, transport: hostB });
+    const { scheduler, a, b } = recordedVirtualPair();
     wire(a.agent, b);
     wire(b, a.agent);
     a.agent.gatherCandidates();
@@ -116,18 +111,7 @@ describe('record and replay on the virtual network', () => {
   });
 
   it('replays a session that fails on timeouts: the link is down, every check is retransmitted then given up', () => {
-    const scheduler = new FastScheduler();
-    const net = new VirtualNetwork({ scheduler, latency: 10 });
-    const a = recorded({
-      role: 'controlling',
-      scheduler,
-      transport: net.createHost('a', { addresses: ['10.0.0.1'] }),
-    });
-    const b = new IceAgent({
-      role: 'controlled',
-      scheduler,
-      transport: net.createHost('b', { addresses: ['10.0.0.2'] }),
-    });
+    const { scheduler, net, a, b } = recordedVirtualPair();
     net.setLink('a', 'b', { down: true });
     wire(a.agent, b);
     wire(b, a.agent);
@@ -148,18 +132,7 @@ describe('record and replay on the virtual network', () => {
   });
 
   it('tells where a changed recording no longer matches', () => {
-    const scheduler = new FastScheduler();
-    const net = new VirtualNetwork({ scheduler, latency: 10 });
-    const a = recorded({
-      role: 'controlling',
-      scheduler,
-      transport: net.createHost('a', { addresses: ['10.0.0.1'] }),
-    });
-    const b = new IceAgent({
-      role: 'controlled',
-      scheduler,
-      transport: net.createHost('b', { addresses: ['10.0.0.2'] }),
-    });
+    const { scheduler, a, b } = recordedVirtualPair();
     wire(a.agent, b);
     wire(b, a.agent);
     a.agent.gatherCandidates();
