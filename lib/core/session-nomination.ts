@@ -109,16 +109,12 @@ export abstract class NominatingSession extends OutboundChecks {
     if (current.phase === 'nominated' && this.considerFailover(current.pair, now)) return;
     const chosen = this.askNominationPolicy(now, current.phase === 'nominated' ? current.pair : undefined);
     if (!chosen) return;
-    this.nominationCount++;
-    if (this.trace.enabled) {
-      const phase = current.phase === 'nominated' ? 'renominating' : 'nominating';
-      this.trace.push({ type: 'nomination', pairId: chosen.id, phase });
-    }
     if (current.phase === 'nominated') {
-      this.nomination = { phase: 'renominating', pair: chosen, selected: current.pair };
-      this.checklist.enqueueTriggered(checkedPairOf(chosen), true);
+      this.beginRenomination(chosen, current.pair);
       return;
     }
+    this.nominationCount++;
+    if (this.trace.enabled) this.trace.push({ type: 'nomination', pairId: chosen.id, phase: 'nominating' });
     this.nomination = { phase: 'nominating', pair: chosen };
     this.checklist.enqueueTriggered(checkedPairOf(chosen));
   }
@@ -141,11 +137,7 @@ export abstract class NominatingSession extends OutboundChecks {
       }
       this.counters.failovers++;
       this.failPair(checkedPairOf(selected)); // silent: not a backup candidate until it answers again
-      this.nominationCount++;
-      this.nomination = { phase: 'renominating', pair: action.to, selected };
-      if (this.trace.enabled)
-        this.trace.push({ type: 'nomination', pairId: action.to.id, phase: 'renominating' });
-      this.checklist.enqueueTriggered(checked, true);
+      this.beginRenomination(action.to, selected);
       return true;
     }
     return false;
@@ -205,11 +197,18 @@ export abstract class NominatingSession extends OutboundChecks {
       this.checklist.enqueueTriggered(checked, true);
       return;
     }
+    this.beginRenomination(selected, selected);
+  }
+
+  /**
+   * Controlling side: `selected` stays selected while a USE-CANDIDATE check
+   * (with NOMINATION when agreed) runs on `pair` (the `renominating` phase of nomination.ts).
+   */
+  private beginRenomination(pair: CandidatePair, selected: CandidatePair): void {
     this.nominationCount++;
-    this.nomination = { phase: 'renominating', pair: selected, selected };
-    if (this.trace.enabled)
-      this.trace.push({ type: 'nomination', pairId: selected.id, phase: 'renominating' });
-    this.checklist.enqueueTriggered(checked, true);
+    this.nomination = { phase: 'renominating', pair, selected };
+    if (this.trace.enabled) this.trace.push({ type: 'nomination', pairId: pair.id, phase: 'renominating' });
+    this.checklist.enqueueTriggered(checkedPairOf(pair), true);
   }
 
   protected setRole(role: IceRole): void {
