@@ -194,8 +194,13 @@ export class IceAgent {
       // Candidates of this generation that overtook its credentials (see addRemoteCandidate).
       this.remotes.credentialsArrived(credentials.ufrag);
     };
-    this.driver.onRemoteAdopted = arrived;
-    this.credentials = new RemoteCredentialsIntake(context, this.driver, () => this.restart(), arrived);
+    this.driver.onRemoteKept = arrived;
+    this.credentials = new RemoteCredentialsIntake(
+      context,
+      this.driver,
+      () => this.newGeneration(false),
+      arrived,
+    );
     this.candidates$ = streams.generations.pipe(switchAll());
     this.gatheringState$ = streams.gatheringState.asObservable();
     this.connectionState$ = streams.connectionState.asObservable();
@@ -381,12 +386,26 @@ export class IceAgent {
    * generation, except the one carrying the old selected pair, which is kept
    * and re-announced (UDP: one allocation per host socket and server);
    * server-reflexive candidates are kept; STUN/TURN attempts that failed are retried.
+   * When the peer's answer has not come a second later (`KEPT_REMOTE_WAIT`),
+   * the new session checks the peer's current generation under the new
+   * credentials, and nominates once a check from the peer shows that it
+   * took them (not facing an ICE-lite peer, which sends no checks).
    */
   restart(): void {
     this.assertRunning('restart');
+    this.newGeneration(true);
+  }
+
+  /**
+   * A restart's local side: new credentials, session and candidates.
+   * `keepRemote`: our own restart, whose new session keeps the peer's
+   * current generation if no answer comes (see KeptRemote); false when the
+   * restart answers the peer's, whose credentials come next.
+   */
+  private newGeneration(keepRemote: boolean): void {
     const credentials = this.ufrags.fresh(); // may throw (a full UdpMux): before anything changes
     this.context.generation++;
-    this.driver.startGeneration(credentials, this.context.generation);
+    this.driver.startGeneration(credentials, this.context.generation, keepRemote);
     this.streams.generations.next(new ReplaySubject<IceCandidate>());
     forgetLostTcpPaths(this.context.sockets.values());
     this.gathering.renewRelays(); // before re-announcing: renewed relays are announced once allocated

@@ -15,7 +15,7 @@ const r2 = { ufrag: 'r2r2', pwd: 'q'.repeat(22) };
 
 describe('remoteCredentialsChange', () => {
   const facts = (
-    o: { known?: typeof r1; renewed?: boolean; followedUnproven?: boolean; heard?: string[] },
+    o: { known?: typeof r1; renewed?: boolean; followedUnproven?: boolean; heard?: string[]; kept?: boolean },
     incoming = r2,
   ): RemoteRestartFacts => ({
     known: o.known,
@@ -23,6 +23,7 @@ describe('remoteCredentialsChange', () => {
     renewed: o.renewed ?? false,
     followedUnproven: o.followedUnproven ?? false,
     heardFrom: (u) => (o.heard ?? []).includes(u),
+    kept: o.kept ?? false,
   });
 
   it('takes the first credentials, and ignores the same ones again', () => {
@@ -43,11 +44,28 @@ describe('remoteCredentialsChange', () => {
   });
 
   it('follows a peer generation that already checks us, or that answers our unanswered restart', () => {
-    expect(remoteCredentialsChange(facts({ known: r1, heard: ['r2r2'] }))).toBe('follow');
+    expect(remoteCredentialsChange(facts({ known: r1, renewed: true, heard: ['r2r2'] }))).toBe('follow');
     expect(
       remoteCredentialsChange(facts({ known: r1, renewed: true, followedUnproven: true, heard: ['r2r2'] })),
     ).toBe('follow');
     expect(remoteCredentialsChange(facts({ known: r1, renewed: true }))).toBe('follow');
+  });
+
+  it('answers a restart whose session checks us under credentials it kept, when ours never changed', () => {
+    // The peer restarted (r2) and its session checks us with our first credentials, which it kept
+    // (lib/agent/kept-remote.ts). Nothing of ours is new, so r2 answers nothing: answer it with a
+    // restart, as offer/answer would; the peer's kept session follows the answer (rule 2).
+    expect(remoteCredentialsChange(facts({ known: r1, heard: ['r2r2'] }))).toBe('restart');
+  });
+
+  it('follows whatever comes while the credentials are kept, unless it is stale', () => {
+    expect(remoteCredentialsChange(facts({ known: r1, renewed: true, kept: true }))).toBe('follow');
+    expect(
+      remoteCredentialsChange(facts({ known: r1, renewed: true, kept: true, followedUnproven: true })),
+    ).toBe('follow');
+    expect(remoteCredentialsChange({ ...facts({ known: r1, renewed: true, kept: true }), stale: true })).toBe(
+      'same',
+    );
   });
 });
 

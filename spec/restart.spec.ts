@@ -119,13 +119,16 @@ describe('ICE restart', () => {
         toB.unsubscribe();
         a.restart();
       }, 1000);
-      // Consent checks keep going out on the old pair every 4 s (selected at 70) ...
+      // With no answer by 2000 the new session keeps b's generation and checks it once (b answers:
+      // its session checks only its own ufrag), but nominates nothing: b never confirmed that it knows
+      // a's new credentials, so b could not keep consent on such a pair. Consent checks keep going out
+      // on the old pair every 4 s (selected at 70) ...
       expectObservable(
         tapA.sent$.pipe(
           filter((d) => d.kind === 'check' && d.at > 1000 && d.at < 20_000),
           map(() => 'c'),
         ),
-      ).toBe('4070ms c 3999ms c 3999ms c 3999ms c');
+      ).toBe('2000ms c 2069ms c 3999ms c 3999ms c 3999ms c');
       // ... and keepalives after 15 s without data.
       expectObservable(
         tapA.sent$.pipe(
@@ -140,6 +143,7 @@ describe('ICE restart', () => {
       // expires at 86090.
       ts.schedule(() => {
         expect(a.getStats().generation).toBe(1);
+        expect(a.getStats().selectedPair).toBeUndefined(); // the new session selected nothing: the old pair carries data
         expect(() => a.send(encoder.encode('old pair'))).not.toThrow();
         net.setLink('a', 'b', { down: true });
       }, 60_000);

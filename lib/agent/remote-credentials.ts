@@ -42,7 +42,7 @@ export class RemoteCredentialsIntake {
    */
   take(credentials: IceCredentials, answers?: string | null, mayWait = true): void {
     const session = this.driver.session;
-    // Credentials overtaking ones that waited to be followed: the peer's one answer was those (rule 3
+    // Credentials overtaking ones that waited to be followed: the peer's one answer was those (rule 4
     // is spent), so these are a restart of the peer's own unless checks prove otherwise.
     if (this.pending !== undefined && this.pending.ufrag !== credentials.ufrag)
       session.followedUnproven = true;
@@ -56,8 +56,13 @@ export class RemoteCredentialsIntake {
       answers,
       localUfrag: session.localCredentials.ufrag,
       stale: this.taken.includes(credentials.ufrag),
+      kept: session.remoteKept,
     });
-    const proven = session.heardFrom(credentials.ufrag) || answers === session.localCredentials.ufrag;
+    // Following what our own restart kept is no guess (remote-restart.ts, rule 2).
+    const proven =
+      session.remoteKept ||
+      session.heardFrom(credentials.ufrag) ||
+      answers === session.localCredentials.ufrag;
     const now = nowOf(this.context);
     if (change === 'follow' && !proven && mayWait) {
       const timer = this.context.options.scheduler.schedule(() => {

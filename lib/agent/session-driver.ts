@@ -12,6 +12,7 @@ import type { CandidatePair, IceRole } from '../core/pair.js';
 import { type ConnectionState, IceSession, type SessionEvent } from '../core/session.js';
 import { TurnRelaySocket } from '../turn/relay-socket.js';
 import { type AgentContext, nowOf, type SelectedPair } from './context.js';
+import { KeptRemote } from './kept-remote.js';
 import { PairWatch } from './pair-watch.js';
 import { RoundTripMeter } from './round-trips.js';
 import { closeLosingTcpPaths } from './tcp-gathering.js';
@@ -61,12 +62,12 @@ export class SessionDriver {
   readonly roundTrips = new RoundTripMeter();
   /** The pairs of the current session, for `pairs$`. */
   readonly pairWatch = new PairWatch(() => this.session);
-  /** The remote credentials of the last session that had any before the current one ({@link adoptPreviousRemote}). */
-  private previousRemote: IceCredentials | undefined;
-  /** The current session took {@link previousRemote} (the agent hands it that generation's candidates). */
-  onRemoteAdopted: ((credentials: IceCredentials) => void) | undefined;
   /** Called when the local ufrags the sessions answer to change (restart, end of the previous generation). */
   onUfragsChanged: ((ufrags: readonly string[]) => void) | undefined;
+  /** The current session took the peer's credentials a restart kept (the agent hands it that generation's candidates). */
+  onRemoteKept: ((credentials: IceCredentials) => void) | undefined;
+  /** Our own restart's wait before its session keeps the peer's generation. */
+  private readonly kept: KeptRemote;
   private syncedUfrag: string | undefined;
   private syncedPreviousUfrag: string | undefined;
   private timer: Subscription | undefined;
@@ -78,17 +79,22 @@ export class SessionDriver {
     credentials: IceCredentials,
   ) {
     this.remoteIceLite = context.options.remoteIceLite;
+    this.kept = new KeptRemote(
+      context,
+      (c) => this.onRemoteKept?.(c),
+      () => this.drive(),
+    );
     this.session = this.createSession(credentials, context.options.role);
   }
 
   /**
    * A restart's session switch: the current session carries data on (as
    * `previous`) when it can, and a fresh session with new credentials and the
-   * current role takes its place.
+   * current role takes its place. `keepRemote`: our own restart, whose
+   * session keeps the peer's generation if no answer comes ({@link KeptRemote}).
    */
-  startGeneration(credentials: IceCredentials, generation: number): void {
+  startGeneration(credentials: IceCredentials, generation: number, keepRemote: boolean): void {
     const old = this.session;
-    this.previousRemote = old.remoteCredentials ?? this.previousRemote;
     if (old.canSendData()) {
       this.previous?.close();
       this.previous = old; // carries data (and keeps its consent and keepalives) until the new session selects
@@ -103,6 +109,8 @@ export class SessionDriver {
     this.session = this.createSession(credentials, this.context.streams.role.value);
     this.sessionGeneration = generation;
     this.localAnswers = null;
+    if (keepRemote) this.kept.start(old, this.session);
+    else this.kept.cancel();
   }
 
   /** `trace$` got its first subscriber (true) or lost its last one: the sessions record or stop. */
@@ -159,7 +167,7 @@ export class SessionDriver {
   /** Flushes what the sessions produced (datagrams, events) and re-arms the single timer. */
   drive(): void {
     if (this.context.stopped) return;
-    this.adoptPreviousRemote();
+    this.kept.check();
     this.flush(this.session);
     if (this.previous) this.flush(this.previous);
     this.pairWatch.check(this.session);
@@ -183,25 +191,9 @@ export class SessionDriver {
     this.onUfragsChanged?.(this.localUfrags());
   }
 
-  /**
-   * A session of ours still without remote credentials (we restarted and the
-   * peer's answer has not come) that hears checks naming the peer generation
-   * the previous session knew: the peer took our restart's credentials and
-   * kept its own (it followed, see remote-restart.ts). Those credentials are
-   * the ones we knew, so the session takes them instead of waiting for
-   * signalling that will not come.
-   */
-  private adoptPreviousRemote(): void {
-    const session = this.session;
-    const known = this.previousRemote;
-    if (session.remoteCredentials !== undefined || known === undefined || !session.heardFrom(known.ufrag))
-      return;
-    session.setRemoteCredentials(known, nowOf(this.context));
-    this.onRemoteAdopted?.(known);
-  }
-
   /** Closes both sessions and cancels the timer (`stop()`). */
   close(): void {
+    this.kept.cancel();
     this.timer?.unsubscribe();
     this.timer = undefined;
     this.session.close();

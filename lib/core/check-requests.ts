@@ -196,10 +196,14 @@ export abstract class CheckRequests extends CheckResponses {
     pair.counters.requestsReceived++;
     pair.counters.responsesSent++;
     if (this.state === 'failed') return; // answered (RFC 7675 §5.1), but no more checks of our own
+    // The peer's old session (a generation this session followed newer credentials away from): its
+    // checks keep the path alive, but its nominations are not the new session's, nor do they trigger.
+    const fromOldSession = this.namesReplacedRemote(request.username);
     if (this.config.lite) {
-      this.acceptAsLite(pair, request.useCandidate, now);
+      this.acceptAsLite(pair, request.useCandidate && !fromOldSession, now);
       return;
     }
+    if (fromOldSession) return;
     // With renomination agreed, NOMINATION nominates too (draft-thatcher-ice-renomination); the highest value wins.
     const renominated = request.nomination !== undefined && this.renominationAgreed;
     const nominatedByPeer = (request.useCandidate || renominated) && this.role === 'controlled';

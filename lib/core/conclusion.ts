@@ -15,7 +15,8 @@ export const DEFAULT_PAC_TIMEOUT = 39_500;
 
 /**
  * What a session that is neither terminal nor has a deadline waits for:
- * the remote's credentials, its own gathering to finish, (controlled side,
+ * the remote's credentials (after our own restart: the peer's answer, or a
+ * check confirming the credentials the session kept), its own gathering to finish, (controlled side,
  * valid pairs found) the peer's nomination, or (ICE-lite) the peer's checks.
  */
 export type AwaitedInput = 'remote-credentials' | 'local-candidates' | 'nomination' | 'peer-checks';
@@ -23,6 +24,8 @@ export type AwaitedInput = 'remote-credentials' | 'local-candidates' | 'nominati
 /** The facts the conclusion rules read. */
 export interface ConclusionFacts {
   readonly hasRemoteCredentials: boolean;
+  /** The remote credentials were kept by our own restart, not yet confirmed by the peer (`IceSession.remoteKept`). */
+  readonly remoteKept: boolean;
   readonly localGatheringComplete: boolean;
   readonly remoteEndOfCandidates: boolean;
   /** When the PAC timer started (remote credentials arrived, ours were handed out): RFC 8863 §4. */
@@ -66,7 +69,8 @@ export function isCompleted(f: ConclusionFacts): boolean {
 
 /** The named input a session waits for when it has no deadline; undefined if it waits for nothing (a stall). */
 export function awaitedInput(f: ConclusionFacts): AwaitedInput | undefined {
-  if (!f.hasRemoteCredentials) return 'remote-credentials';
+  // Kept credentials (our own restart) nominate nothing until the peer answers or confirms them.
+  if (!f.hasRemoteCredentials || (f.remoteKept && !f.nominated)) return 'remote-credentials';
   if (f.lite && !f.nominated) return 'peer-checks';
   if (!f.localGatheringComplete) return 'local-candidates';
   if (f.isControlled && f.hasValidPair && !f.nominated) return 'nomination';

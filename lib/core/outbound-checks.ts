@@ -20,8 +20,10 @@ import type { CheckTransaction } from './transactions.js';
 export abstract class OutboundChecks extends SessionState {
   protected sendCheck(pair: CandidatePair, now: number): void {
     // Aggressive nomination (RFC 5245 §8.1.1.2): every check of the controlling side nominates.
+    // Credentials our restart kept nominate nothing until the peer confirms them (lib/agent/kept-remote.ts).
     const useCandidate =
       this.role === 'controlling' &&
+      !this.remoteKept &&
       (this.config.nomination === 'aggressive' || carriesUseCandidate(this.nomination, pair));
     const { transactionId, bytes } = this.buildCheck(pair, useCandidate);
     const active = this.checklist.pairs.filter(

@@ -20,7 +20,11 @@
  * ({@link RemoteRestartFacts.heardFrom}). A check carrying `ours:theirs`
  * proves that the peer's generation `theirs` knows our current credentials,
  * so it needs nothing new from us. A generation made by the peer's own
- * `restart()` starts without our credentials and cannot send such checks.
+ * `restart()` knows only the credentials it kept (lib/agent/kept-remote.ts,
+ * after a second without answer), which are new to it only if ours are: so a
+ * first session of ours never follows on such checks (rule 3). And our own
+ * restart keeps the peer's credentials until it answers, which makes
+ * whatever comes next safe to follow (rule 2).
  * @module
  */
 import { type IceCredentials, sameCredentials } from './credentials.js';
@@ -56,7 +60,7 @@ export interface RemoteRestartFacts {
   readonly renewed: boolean;
   /**
    * The current session already followed new remote credentials without
-   * proof ({@link remoteCredentialsChange}, rule 3): it does so once only.
+   * proof ({@link remoteCredentialsChange}, rule 4): it does so once only.
    */
   readonly followedUnproven: boolean;
   /** Whether an authenticated check named the remote ufrag `ufrag` with our current ufrag. */
@@ -70,27 +74,41 @@ export interface RemoteRestartFacts {
   readonly localUfrag?: string;
   /** The incoming ufrag is one the agent took before (a stale signal overtaken by newer ones). */
   readonly stale?: boolean;
+  /**
+   * The known credentials were kept by our own restart and nothing has
+   * confirmed that the peer kept them too (`IceSession.remoteKept`).
+   */
+  readonly kept?: boolean;
 }
 
 /**
  * Decides what new remote credentials mean:
  * 1. Nothing known yet: `first`. Identical: `same`.
- * 2. The peer already checks us from the incoming generation: `follow`.
- * 3. Our session is itself new (we restarted, or answered), the
+ * 2. Our own restart kept the peer's credentials and the peer has not
+ *    shown that it took ours: the incoming ones answer our restart, or are
+ *    the peer's own restart crossing ours, whose session kept ours. Either
+ *    way following them ends both sides on the same two generations:
+ *    `follow` (`same` for credentials taken before, a stale signal).
+ * 3. Our session is itself new (we restarted, or answered) and the peer
+ *    already checks us from the incoming generation: `follow`. A first
+ *    session never follows: nothing of ours is new for the peer to answer,
+ *    so checks from its new generation come from credentials it kept over
+ *    its own restart (lib/agent/kept-remote.ts) and want an answer.
+ * 4. Our session is itself new (we restarted, or answered), the
  *    generation being replaced never showed that it knew our credentials,
  *    and the session has not done this before. Then the incoming
  *    credentials most likely answer ours, which crossed stale ones in
  *    flight: `follow`. Answering them with another restart would ping-pong.
  *    Once only: the peer answers a generation of ours once, so later new
  *    credentials without proof are a restart of the peer's own.
- * 4. Otherwise the peer restarted on its own: `restart`.
+ * 5. Otherwise the peer restarted on its own: `restart`.
  *
  * When signalling says what the credentials answer
- * ({@link RemoteRestartFacts.answers}), that settles it before rules 2–4:
+ * ({@link RemoteRestartFacts.answers}), that settles it before rules 2–5:
  * an answer to our current ufrag is followed, credentials that answer
  * nothing are a restart of the peer's, and credentials the agent took
  * before are stale (`same`: nothing to do). Only an answer to an older
- * generation of ours (restarts that crossed) falls back to the evidence.
+ * generation of ours (restarts that crossed) falls back to rules 2–5.
  */
 export function remoteCredentialsChange(facts: RemoteRestartFacts): RemoteCredentialsChange {
   const { known, incoming, answers } = facts;
@@ -101,14 +119,15 @@ export function remoteCredentialsChange(facts: RemoteRestartFacts): RemoteCreden
     if (answers === facts.localUfrag) return 'follow';
     if (answers === null) return 'restart';
   }
-  if (facts.heardFrom(incoming.ufrag)) return 'follow';
+  if (facts.kept) return facts.stale ? 'same' : 'follow';
+  if (facts.renewed && facts.heardFrom(incoming.ufrag)) return 'follow';
   if (facts.renewed && !facts.followedUnproven && !facts.heardFrom(known.ufrag)) return 'follow';
   return 'restart';
 }
 
 /**
- * How long (ms) new remote credentials that rule 3 of
- * {@link remoteCredentialsChange} would follow without proof wait for
+ * How long (ms) new remote credentials that rule 4 of
+ * {@link remoteCredentialsChange} would follow without proof (rule 4) wait for
  * evidence first. A check from the generation being replaced that names our
  * credentials (it did know them: the incoming ones are a restart of the
  * peer's) or one from the incoming generation (it knows them: follow) may be
@@ -118,3 +137,15 @@ export function remoteCredentialsChange(facts: RemoteRestartFacts): RemoteCreden
  * hundred ms long. Meanwhile the session goes on with the credentials it has.
  */
 export const UNPROVEN_FOLLOW_WAIT = 1000;
+
+/**
+ * How long (ms) the session of our own restart waits for the peer's answer
+ * before it keeps the peer's current generation and checks it under our new
+ * credentials (lib/agent/kept-remote.ts). Signalling usually answers within
+ * a round trip; meanwhile RFC 8445 §9's fresh start on both sides is kept
+ * (checks of ours before the answer would prove to an rx-ice peer that it
+ * need not restart too, rule 3). The same second as
+ * {@link UNPROVEN_FOLLOW_WAIT}, so that a peer that follows our credentials
+ * without proof has done so by the time our kept checks reach it.
+ */
+export const KEPT_REMOTE_WAIT = 1000;

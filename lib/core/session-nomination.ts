@@ -89,6 +89,9 @@ export abstract class NominatingSession extends OutboundChecks {
   protected considerNomination(now: number): void {
     this.policyAskAgainAt = undefined;
     if (this.role !== 'controlling' || this.config.nomination === 'aggressive') return;
+    // Credentials our restart kept: the peer may not know ours yet, so a nomination would select a
+    // pair its session cannot keep consent on. Checks go on; nominating waits for its confirmation.
+    if (this.remoteKept) return;
     const nomination = this.nomination;
     if (nomination.phase === 'nominating' || nomination.phase === 'renominating') {
       if (nomination.pair.valid) {

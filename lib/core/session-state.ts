@@ -94,8 +94,17 @@ export abstract class SessionState {
   protected pacStartedAt: number | undefined;
   /** This session followed new remote credentials without proof once (see remote-restart.ts). */
   followedUnproven = false;
+  /**
+   * The remote credentials are the previous session's, kept by our own
+   * restart (RFC 8445 §9 changes only the restarting agent's credentials)
+   * until the peer answers with new ones or a check from it names our new
+   * ufrag: it took ours and kept its own (see remote-restart.ts).
+   */
+  remoteKept = false;
   /** Remote ufrags named in the USERNAME of authenticated checks (the last few; see {@link heardFrom}). */
   private readonly remoteUfragsHeard: string[] = [];
+  /** Remote ufrags this session followed newer credentials away from (the last 4; see {@link namesReplacedRemote}). */
+  protected readonly replacedRemoteUfrags: string[] = [];
   /** The USERNAME of the last authenticated check ({@link noteRemoteUfrag}). */
   private lastUsernameHeard: string | undefined;
   /** What failed checks met: the failure reason is read from it. */
@@ -143,6 +152,18 @@ export abstract class SessionState {
     return this.remoteUfragsHeard.includes(ufrag);
   }
 
+  /**
+   * Whether a check's USERNAME names a remote generation this session
+   * followed newer credentials away from: the peer's old session, which its
+   * new one replaces. Such a check is answered and keeps its path alive (that
+   * session carries data until the peer's new one selects), but triggers and
+   * nominates nothing here: its nominations are the old session's.
+   */
+  protected namesReplacedRemote(username: string | undefined): boolean {
+    if (username === undefined || this.replacedRemoteUfrags.length === 0) return false;
+    return this.replacedRemoteUfrags.includes(username.slice(username.indexOf(':') + 1));
+  }
+
   /** Records the remote half of an authenticated check's USERNAME; keeps the last 4. */
   protected noteRemoteUfrag(username: string | undefined): void {
     // Every check of a pair carries the same USERNAME: the common case costs one comparison.
@@ -150,6 +171,7 @@ export abstract class SessionState {
     this.lastUsernameHeard = username;
     const colon = username.indexOf(':');
     const ufrag = colon < 0 ? '' : username.slice(colon + 1);
+    if (this.remoteKept && ufrag === this.remoteCredentials?.ufrag) this.remoteKept = false;
     if (this.remoteUfragsHeard.includes(ufrag)) return;
     if (this.remoteUfragsHeard.push(ufrag) > 4) this.remoteUfragsHeard.shift();
   }
@@ -242,6 +264,7 @@ export abstract class SessionState {
   protected facts(): ConclusionFacts {
     return {
       hasRemoteCredentials: this.remoteCredentials !== undefined,
+      remoteKept: this.remoteKept,
       localGatheringComplete: this.localGatheringComplete,
       remoteEndOfCandidates: this.remoteEndOfCandidates,
       pacStartedAt: this.pacStartedAt,

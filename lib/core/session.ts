@@ -143,6 +143,15 @@ export class IceSession extends CheckRequests {
    */
   followRemoteCredentials(credentials: IceCredentials, now: number, proven: boolean): void {
     if (!proven) this.followedUnproven = true;
+    this.remoteKept = false;
+    const replaced = this.remoteCredentials?.ufrag;
+    if (
+      replaced !== undefined &&
+      replaced !== credentials.ufrag &&
+      !this.replacedRemoteUfrags.includes(replaced)
+    ) {
+      if (this.replacedRemoteUfrags.push(replaced) > 4) this.replacedRemoteUfrags.shift();
+    }
     this.transactions.abandonAll();
     // What answers under the old remote credentials proved, the peer's new generation has not seen:
     // every pair is checked again, but the selected one (data keeps flowing; consent now runs under

@@ -671,19 +671,169 @@ describe('explorer regressions: the transaction table bound', () => {
   });
 });
 
-// Open defects (issue #10): `it.fails` pins that each still reproduces; when a fix lands the test
-// fails, and it moves to the describe above as a plain `it`.
-describe('explorer regressions: open defects', () => {
-  it.fails("inv 1: b's own restart right after answering a's, unsaid, is followed and b's session never hears a (explore seed 20261202)", () => {
-    // The same without `answers`: a follows b's last credentials as the answer they look like (rule 3);
-    // b's own restart has no remote credentials and sends no checks, a's checks cannot cross b's NAT, so
-    // b never learns that a followed. The evidence the inference needs never arrives (README: the limit).
+describe('explorer regressions: restarts without `answers`, kept credentials (lib/agent/kept-remote.ts)', () => {
+  it("inv 1: b's own restart right after answering a's, unsaid: b's session keeps a's generation and is heard (explore seed 20261202)", () => {
+    // a follows b's last credentials as the answer they look like (rule 4). b's own restart got no
+    // answer, and a's checks cannot cross b's NAT; it used to wait for remote credentials forever. After
+    // a second without an answer b's session keeps a's generation and checks it under its new ufrag: a's
+    // triggered checks come back through the opened NAT and confirm, and b nominates.
     expectClean({ ...RESTART_AFTER_ANSWERING, answerHints: false });
   });
 
-  it.fails('inv 1: both sides restart; unproven credentials taken the wrong way (explore seed 300, #805 shrunk)', () => {
-    // Both restart within a millisecond; new remote credentials reach each side with nothing to prove
-    // whether they answer its restart or restart on their own (remote-restart.ts, rule 3).
+  it('inv 1: both sides restart within a millisecond, unsaid: the side left without credentials keeps the peer generation (explore seed 300, #805 shrunk)', () => {
     expectClean(SEED_300_BOTH_RESTART);
+  });
+
+  it('inv 1: kept checks that overtake slow signalling make a first session answer the restart, not follow it (explore seed 20261210, #14160)', () => {
+    // b restarts at 967; its credentials reach a at 2060, its kept checks at 1967. A first session that
+    // followed on that evidence left b's kept session waiting for a confirmation a lossy link delayed,
+    // and the two selected different pairs. Nothing of a's is new, so a answers with a restart now.
+    expectClean({
+      seed: 4,
+      a: {
+        nat: 'none',
+        role: 'controlled',
+        stun: false,
+        turn: false,
+        credentialsDelay: 5,
+        candidateDelay: 3,
+        trickleStep: 335,
+        endOfCandidates: 'never',
+        lateEndDelay: 1012,
+        restartAt: null,
+      },
+      b: {
+        nat: 'fullCone',
+        role: 'controlled',
+        stun: true,
+        turn: true,
+        credentialsDelay: 1093,
+        candidateDelay: 746,
+        trickleStep: 499,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 14250,
+        restartAt: 967,
+      },
+      link: { latency: 116, jitter: 0, loss: 0.26, duplicate: 0.08, reorder: 0 },
+      serverLinkA: { latency: 8, jitter: 2, loss: 0.03, duplicate: 0.06, reorder: 0.08 },
+      serverLinkB: { latency: 8, jitter: 0, loss: 0, duplicate: 0, reorder: 0.03 },
+      lite: false,
+      answerHints: false,
+    });
+  });
+
+  it('inv 1: a restart facing a lite peer keeps nothing: a lite peer can never confirm (explore seed 20261210, #2552)', () => {
+    // a restarts at 2619, its credentials take 3 s to reach the lite b. Kept checks reached b first, b
+    // followed, and a's session waited for a confirmation a lite peer never sends (no checks), while
+    // b's lite liveness ignored the old session's checks: b failed peer-silent. Now a waits for b's
+    // answer, and the old session's checks keep b's selected pair alive.
+    expectClean({
+      seed: 19,
+      a: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: false,
+        turn: false,
+        credentialsDelay: 2994,
+        candidateDelay: 6,
+        trickleStep: 500,
+        endOfCandidates: 'late',
+        lateEndDelay: 1010,
+        restartAt: 2619,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlled',
+        stun: false,
+        turn: false,
+        credentialsDelay: 74,
+        candidateDelay: 181,
+        trickleStep: 494,
+        endOfCandidates: 'late',
+        lateEndDelay: 1001,
+        restartAt: null,
+      },
+      link: { latency: 17, jitter: 0, loss: 0, duplicate: 0, reorder: 0 },
+      serverLinkA: { latency: 76, jitter: 0, loss: 0, duplicate: 0, reorder: 0.04 },
+      serverLinkB: { latency: 7, jitter: 0, loss: 0.26, duplicate: 0.1, reorder: 0 },
+      lite: true,
+      answerHints: false,
+    });
+  });
+
+  it("inv 4: a session that follows the peer's new generation checks again for it (explore seed 20261210, #13417)", () => {
+    // b selected a pair for a's generation FBS9APAS, then followed a's restart O3yktj71 (its kept
+    // checks proved it knew b's credentials). a's new session checks every pair; b's triggered checks
+    // answer it. Invariant 4 now keys a generation by both ufrags, as the checks' USERNAME does.
+    expectClean({
+      seed: 17,
+      a: {
+        nat: 'restrictedCone',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 2992,
+        candidateDelay: 1994,
+        trickleStep: 497,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 10673,
+        restartAt: 4811,
+      },
+      b: {
+        nat: 'symmetric',
+        role: 'controlled',
+        stun: true,
+        turn: true,
+        credentialsDelay: 2755,
+        candidateDelay: 1623,
+        trickleStep: 0,
+        endOfCandidates: 'never',
+        lateEndDelay: 14994,
+        restartAt: 3,
+      },
+      link: { latency: 0, jitter: 57, loss: 0, duplicate: 0.11, reorder: 0 },
+      serverLinkA: { latency: 5, jitter: 2, loss: 0, duplicate: 0.02, reorder: 0 },
+      serverLinkB: { latency: 6, jitter: 6, loss: 0, duplicate: 0.09, reorder: 0 },
+      lite: false,
+      answerHints: false,
+    });
+  });
+
+  it('inv 1: the same pair of restarts agrees when the old generation keeps nominating into a followed session (explore seed 20261210, #6194 shrunk)', () => {
+    // a restarts (253); b follows a's new credentials. a's old session still had a nomination in flight
+    // under the old USERNAME; it landed in b's followed session and moved b's selection away from the
+    // pair a's new session selected. Checks naming a generation b followed away from now nominate nothing.
+    expectClean({
+      seed: 1,
+      a: {
+        nat: 'none',
+        role: 'controlling',
+        stun: false,
+        turn: false,
+        credentialsDelay: 51,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 253,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: null,
+      },
+      link: { latency: 126, jitter: 0, loss: 0, duplicate: 0.01, reorder: 0 },
+      serverLinkA: { latency: 0, jitter: 0, loss: 0, duplicate: 0.01, reorder: 0 },
+      serverLinkB: { latency: 0, jitter: 1, loss: 0, duplicate: 0, reorder: 0.01 },
+      lite: false,
+      answerHints: false,
+    });
   });
 });

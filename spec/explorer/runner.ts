@@ -18,7 +18,9 @@
  * - `checks-after-nomination` (4): once an agent selected a pair in its
  *   current generation, every connectivity check (Binding request with
  *   USERNAME) it puts on the wire for that generation, directly or inside a
- *   TURN Send indication / ChannelData, is on the selected pair.
+ *   TURN Send indication / ChannelData, is on the selected pair. A
+ *   generation is the pair of ufrags a check names: a session that follows
+ *   the peer's new credentials checks again for the peer's new generation.
  * - `data` (5): 24 datagrams each way sent once both are connected (first
  *   bytes 0–3, 0x40, near-STUN headers...) all arrive over lossless links,
  *   and some arrive over lossy ones.
@@ -191,7 +193,8 @@ interface SideState {
   pacStart: number;
   restartedAt: number;
   selected: SelectedPair | undefined;
-  selectedUfrag: string | undefined;
+  /** The USERNAME (`remote:local` ufrags) of the generations the selected pair was selected in. */
+  selectedUsername: string | undefined;
   readonly channels: Map<string, Map<number, string>>;
   readonly received: Set<number>;
   failedAt: number | undefined;
@@ -199,6 +202,12 @@ interface SideState {
 
 function sessionOf(agent: IceAgent): IceSession {
   return (agent as unknown as { driver: { session: IceSession } }).driver.session;
+}
+
+/** The USERNAME the agent's current session puts on its checks, once it has remote credentials. */
+function currentUsername(agent: IceAgent): string | undefined {
+  const remote = sessionOf(agent).remoteCredentials;
+  return remote === undefined ? undefined : `${remote.ufrag}:${agent.getLocalCredentials().ufrag}`;
 }
 
 function pendingTransactions(session: IceSession): number {
@@ -287,9 +296,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   const onCheck = (name: SideName, relayed: boolean, remote: string, username: Uint8Array) => {
     const st = sides[name];
     say?.(`${name} check -> ${remote}${relayed ? ' (relayed)' : ''} user ${decoder.decode(username)}`);
-    if (st?.selected === undefined || st.selectedUfrag === undefined) return;
-    const senderUfrag = decoder.decode(username).split(':')[1];
-    if (senderUfrag !== st.selectedUfrag || st.agent.getLocalCredentials().ufrag !== st.selectedUfrag) return;
+    if (st?.selected === undefined || st.selectedUsername === undefined) return;
+    if (decoder.decode(username) !== st.selectedUsername || currentUsername(st.agent) !== st.selectedUsername)
+      return;
     const sel = st.selected;
     const onSelected =
       relayed === (sel.local.type === 'relay') && remote === endpoint(sel.remote.address, sel.remote.port);
@@ -354,7 +363,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       pacStart: Number.POSITIVE_INFINITY,
       restartedAt: 0,
       selected: undefined,
-      selectedUfrag: undefined,
+      selectedUsername: undefined,
       channels: new Map(),
       received: new Set(),
       failedAt: undefined,
@@ -422,7 +431,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
           `${pair.remote.type} ${endpoint(pair.remote.address, pair.remote.port)} (${agent.getLocalCredentials().ufrag})`,
       );
       st.selected = pair;
-      st.selectedUfrag = agent.getLocalCredentials().ufrag;
+      st.selectedUsername = currentUsername(agent);
     });
     agent.connectionState$.subscribe((state) => {
       say?.(`${st.name} state ${state}`);
