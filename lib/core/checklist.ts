@@ -175,6 +175,15 @@ export class Checklist {
     return removed;
   }
 
+  /**
+   * Checking resumes: the nomination that concluded it is gone (the
+   * selected pair failed for the peer's new generation, see
+   * `IceSession.reopenChecking`). Waiting pairs are checked again.
+   */
+  reopen(): void {
+    this.concludedOn = undefined;
+  }
+
   /** Drops every pair (ICE restart). */
   clear(): void {
     this.pairs.length = 0;

@@ -101,11 +101,16 @@ export abstract class NominatingSession extends OutboundChecks {
         }
         return;
       }
-      // Its check failed: the path died. A renomination falls back to the pair still selected.
-      this.nomination =
-        nomination.phase === 'renominating'
-          ? { phase: 'nominated', pair: nomination.selected }
-          : NO_NOMINATION;
+      // Its check failed: the path died. A renomination falls back to the pair still selected, but
+      // not the selected pair's own renomination for the peer's new generation (renominateSelected):
+      // that generation cannot reach it and never agreed to it, so checking starts over.
+      if (nomination.phase === 'renominating' && nomination.pair === nomination.selected)
+        this.reopenChecking();
+      else
+        this.nomination =
+          nomination.phase === 'renominating'
+            ? { phase: 'nominated', pair: nomination.selected }
+            : NO_NOMINATION;
     }
     const current = this.nomination;
     if (current.phase === 'nominated' && !this.renominationAgreed) return;
@@ -201,6 +206,23 @@ export abstract class NominatingSession extends OutboundChecks {
       return;
     }
     this.beginRenomination(selected, selected);
+  }
+
+  /**
+   * After following the peer's restart, the selected pair failed the check
+   * that renominated it for the peer's new generation: it is no longer
+   * selected (no consent on it, data waits for a new selection), and the
+   * checklist reopens (RFC 8445 §8.1.2 concluded it for the old
+   * generation), so the pairs the follow set waiting are checked and one
+   * is nominated, as in a fresh generation. Without this, consent ran on the
+   * dead pair until it failed the session (explore seed 20261213, #83492).
+   */
+  private reopenChecking(): void {
+    this.nomination = NO_NOMINATION;
+    this.liveness = undefined;
+    this.failover = undefined;
+    this.reachedCompleted = false;
+    this.checklist.reopen();
   }
 
   /**

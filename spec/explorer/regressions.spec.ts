@@ -837,3 +837,44 @@ describe('explorer regressions: restarts without `answers`, kept credentials (li
     });
   });
 });
+
+describe('explorer regressions: a followed restart whose selected pair is gone', () => {
+  it("inv 1: the selected pair's renomination for the peer's new generation fails, and checking starts over (explore seed 20261213, #83492 shrunk)", () => {
+    // b restarts at 343, a answers (858) as b selects a pair ending at a's relay (198.51.100.1:49153). a's
+    // restart frees that allocation; b follows a's answer (said) and renominates its selected pair, whose
+    // remote relay is gone (its port now b's own new relay). The renomination failed, b kept the dead pair
+    // selected and consent failed the session at 30.9 s, a still checking. Now b reopens its checklist.
+    expectClean({
+      seed: 14,
+      a: {
+        nat: 'none',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 574,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: null,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlling',
+        stun: true,
+        turn: true,
+        credentialsDelay: 515,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 343,
+      },
+      link: { latency: 78, jitter: 92, loss: 0, duplicate: 0.01, reorder: 0 },
+      serverLinkA: { latency: 6, jitter: 2, loss: 0, duplicate: 0, reorder: 0 },
+      serverLinkB: { latency: 2, jitter: 0, loss: 0.02, duplicate: 0, reorder: 0 },
+      lite: false,
+      answerHints: true,
+    });
+  });
+});
