@@ -14,7 +14,7 @@ import { KEPT_REMOTE_WAIT } from '../lib/core/remote-restart.js';
 import type { CandidatePairStats } from '../lib/index.js';
 import { buildBindingRequest, decodeStun, shortTermKey } from '../lib/stun/message.js';
 import type { StunMessageView } from '../lib/stun/types.js';
-import { relaySignaling, stopAll, tappedPair } from './helpers/liveness-kit.js';
+import { pairWithUnansweredRestart, stopAll } from './helpers/liveness-kit.js';
 import { hostCandidate, newSession } from './helpers/session-kit.js';
 import { newTestScheduler } from './helpers/virtual-pair.js';
 
@@ -63,14 +63,13 @@ describe('our own restart without an answer', () => {
     let seen: readonly CandidatePairStats[] = [];
     let watch: Subscription | undefined;
     ts.run(() => {
-      const { a, b } = tappedPair(ts, lite ? { a: { remoteIceLite: true }, b: { lite: true } } : {});
-      const toB = relaySignaling(a, b);
-      relaySignaling(b, a);
-      a.gatherCandidates();
-      b.gatherCandidates();
+      const { a, b } = pairWithUnansweredRestart(
+        ts,
+        1000,
+        lite ? { a: { remoteIceLite: true }, b: { lite: true } } : {},
+      );
       ts.schedule(() => {
-        toB.unsubscribe();
-        a.restart();
+        // Scheduled after the restart at the same instant: pairs$ shows the new session.
         watch = a.pairs$.subscribe((pairs) => {
           seen = pairs;
         });

@@ -8,7 +8,12 @@ import { filter, interval, map, take } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionState, IceAgent, SelectedPair } from '../lib/index.js';
-import { connectWithRestarts, relaySignaling, stopAll, tappedPair } from './helpers/liveness-kit.js';
+import {
+  connectWithRestarts,
+  pairWithUnansweredRestart,
+  stopAll,
+  tappedPair,
+} from './helpers/liveness-kit.js';
 import { newTestScheduler } from './helpers/virtual-pair.js';
 
 const encoder = new TextEncoder();
@@ -109,16 +114,11 @@ describe('ICE restart', () => {
   it('keeps consent and keepalives running on the old pair while the new generation cannot connect', () => {
     const ts = newTestScheduler();
     ts.run(({ expectObservable }) => {
-      const { net, a, b, tapA } = tappedPair(ts, { a: { random: () => 0 }, b: { random: () => 0 } });
-      const toB = relaySignaling(a, b);
-      relaySignaling(b, a);
-      a.gatherCandidates();
-      b.gatherCandidates();
       // a restarts at 1000 but its new credentials never reach b: the old pair carries on.
-      ts.schedule(() => {
-        toB.unsubscribe();
-        a.restart();
-      }, 1000);
+      const { net, a, b, tapA } = pairWithUnansweredRestart(ts, 1000, {
+        a: { random: () => 0 },
+        b: { random: () => 0 },
+      });
       // With no answer by 2000 the new session keeps b's generation and checks it once (b answers:
       // its session checks only its own ufrag), but nominates nothing: b never confirmed that it knows
       // a's new credentials, so b could not keep consent on such a pair. Consent checks keep going out

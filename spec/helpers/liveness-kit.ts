@@ -256,6 +256,27 @@ export function tappedPair(
   return { net, tapA, tapB, a, b };
 }
 
+/**
+ * {@link tappedPair} with signalling both ways, both gathering; at `at` a
+ * restarts and its new credentials never reach b (a→b signalling is cut).
+ */
+export function pairWithUnansweredRestart(
+  scheduler: SchedulerLike,
+  at: number,
+  options: Parameters<typeof tappedPair>[1] = {},
+) {
+  const pair = tappedPair(scheduler, options);
+  const toB = relaySignaling(pair.a, pair.b);
+  relaySignaling(pair.b, pair.a);
+  pair.a.gatherCandidates();
+  pair.b.gatherCandidates();
+  scheduler.schedule(() => {
+    toB.unsubscribe();
+    pair.a.restart();
+  }, at);
+  return pair;
+}
+
 /** Stops every agent given. */
 export function stopAll(...agents: IceAgent[]): void {
   for (const agent of agents) agent.stop();
