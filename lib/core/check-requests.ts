@@ -200,14 +200,17 @@ export abstract class CheckRequests extends CheckResponses {
     // checks keep the path alive, but its nominations are not the new session's, nor do they trigger.
     const fromOldSession = this.namesReplacedRemote(request.username);
     if (this.config.lite) {
-      this.acceptAsLite(pair, request.useCandidate && !fromOldSession, now);
+      this.acceptAsLite(pair, request.useCandidate && !fromOldSession, remoteUfragOf(request.username), now);
       return;
     }
     if (fromOldSession) return;
     // With renomination agreed, NOMINATION nominates too (draft-thatcher-ice-renomination); the highest value wins.
     const renominated = request.nomination !== undefined && this.renominationAgreed;
     const nominatedByPeer = (request.useCandidate || renominated) && this.role === 'controlled';
-    if (nominatedByPeer) pair.remoteNominated = true;
+    if (nominatedByPeer) {
+      pair.remoteNominated = true;
+      pair.remoteNominatedBy = remoteUfragOf(request.username);
+    }
     if (nominatedByPeer && renominated) {
       pair.remoteNominationValue = Math.max(pair.remoteNominationValue ?? 0, request.nomination as number);
     }
@@ -260,7 +263,12 @@ export abstract class CheckRequests extends CheckResponses {
    * it (the peer may nominate aggressively: the highest-priority nomination
    * wins), and every check on the selected pair keeps it alive.
    */
-  private acceptAsLite(pair: CandidatePair, useCandidate: boolean, now: number): void {
+  private acceptAsLite(
+    pair: CandidatePair,
+    useCandidate: boolean,
+    by: string | undefined,
+    now: number,
+  ): void {
     pair.state = 'succeeded';
     pair.valid = true;
     pair.validPair = pair;
@@ -268,6 +276,7 @@ export abstract class CheckRequests extends CheckResponses {
     if (this.liveness instanceof LiteLiveness && this.liveness.pair === pair) this.liveness.noteCheck(now);
     if (useCandidate) {
       pair.remoteNominated = true;
+      pair.remoteNominatedBy = by;
       this.nominate(pair, now);
     }
   }
@@ -319,4 +328,9 @@ export abstract class CheckRequests extends CheckResponses {
     }
     return candidate;
   }
+}
+
+/** The remote half of a check's USERNAME (`ours:theirs`): the peer generation that sent it. */
+function remoteUfragOf(username: string | undefined): string | undefined {
+  return username === undefined ? undefined : username.slice(username.indexOf(':') + 1);
 }

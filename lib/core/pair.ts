@@ -67,6 +67,12 @@ export interface CandidatePair {
   /** Controlled side: the peer sent USE-CANDIDATE on this pair (RFC 8445 §7.3.1.5). */
   remoteNominated: boolean;
   /**
+   * The peer generation (remote ufrag of the check's USERNAME) that sent the
+   * USE-CANDIDATE: a session that follows newer credentials forgets the
+   * nominations of the generations it leaves.
+   */
+  remoteNominatedBy?: string;
+  /**
    * The peer sent a check without USE-CANDIDATE on this path. A peer that
    * nominates regularly (RFC 8445 §8.1.1) always checks a pair before it
    * nominates it; one that nominates aggressively puts USE-CANDIDATE on its

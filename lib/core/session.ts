@@ -138,7 +138,8 @@ export class IceSession extends CheckRequests {
    * session keeps its local credentials and takes the peer's new ones. Checks
    * sent under the old remote credentials are abandoned (the peer would answer
    * them 401) and every pair but the selected one is checked again (what the
-   * old credentials' answers proved, the peer's new generation has not seen).
+   * old credentials' answers proved, the peer's new generation has not seen), and
+   * what the old generations nominated is forgotten.
    * `proven`: the peer's checks showed that it knows our credentials.
    */
   followRemoteCredentials(credentials: IceCredentials, now: number, proven: boolean): void {
@@ -162,6 +163,12 @@ export class IceSession extends CheckRequests {
       if (pair === selected || pair === keep) continue;
       pair.valid = false;
       pair.validPair = undefined;
+      // A nomination by the peer's old session must not select a pair once its check succeeds
+      // (explore seed 20261215, #78872); one by the incoming generation (its checks may come first) stays.
+      if (pair.remoteNominatedBy !== credentials.ufrag) {
+        pair.remoteNominated = false;
+        pair.remoteNominationValue = undefined;
+      }
       if (pair.generatedBy === undefined && pair.state !== 'frozen') pair.state = 'waiting';
     }
     // RFC 8863 §4: the PAC timer runs from credentials the checks can use; the old ones were not.

@@ -878,3 +878,44 @@ describe('explorer regressions: a followed restart whose selected pair is gone',
     });
   });
 });
+
+describe('explorer regressions: nominations of a generation the session followed away from', () => {
+  it("inv 1: a nomination by the peer's old session does not select its pair once that pair's check succeeds (explore seed 20261215, #78872 shrunk)", () => {
+    // a (controlled by then) got a USE-CANDIDATE from b's answer session at 1997 on a pair not yet valid;
+    // b restarted (1810), a followed b's new generation (3005) and selected what it nominated (3260). At
+    // 3605 a's triggered check made the old pair valid, and the old session's nomination, still flagged,
+    // moved a's selection away from b's. Following new credentials now clears the peer's nominations.
+    expectClean({
+      seed: 38879995,
+      a: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 0,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlling',
+        stun: false,
+        turn: false,
+        credentialsDelay: 1195,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 1810,
+      },
+      link: { latency: 0, jitter: 1, loss: 0.01, duplicate: 0.01, reorder: 0 },
+      serverLinkA: { latency: 81, jitter: 99, loss: 0, duplicate: 0.09, reorder: 0.05 },
+      serverLinkB: { latency: 1, jitter: 4, loss: 0, duplicate: 0.01, reorder: 0.09 },
+      lite: false,
+      answerHints: false,
+    });
+  });
+});
