@@ -465,6 +465,30 @@ describe('TurnAllocation: permissions and the data path', () => {
     expect(allocation.counters.droppedPackets).toBe(1);
   });
 
+  it('still receives ChannelData on a channel whose ChannelBind went unanswered (the server may have bound it)', () => {
+    // Explore seed 20261217 (#73352): every ChannelBind response was lost on a lossy server link; the
+    // server had bound the channel and relayed the peer's data as ChannelData, which was dropped.
+    const { allocation, server } = allocate();
+    grantPermission(allocation, server, 0);
+    allocation.bindChannel(PEER, 100);
+    let failed: TurnEvent[] = [];
+    for (let t = 100; t <= 60_000 && failed.length === 0; t += 100) {
+      allocation.handleTimeout(t);
+      sent(allocation);
+      failed = events(allocation).filter((e) => e.type === 'error');
+    }
+    expect(failed).toEqual([
+      expect.objectContaining({ kind: 'turn-channel', fatal: false, code: undefined }),
+    ]);
+    allocation.handleInbound(encodeChannelData(0x4000, bytes('bound anyway'), false), 60_100);
+    const delivered = events(allocation);
+    expect(delivered).toMatchObject([{ type: 'data', address: PEER.address, port: PEER.port }]);
+    expect(Buffer.from((delivered[0] as { data: Uint8Array }).data).toString()).toBe('bound anyway');
+    // Our data to the peer stays on Send indications: the binding was never confirmed.
+    allocation.send(PEER.address, PEER.port, bytes('x'), 60_200);
+    expect(decodeStun(allocation.pollTransmit() as Uint8Array)?.method).toBe(StunMethod.Send);
+  });
+
   it('receives a Data indication that overtakes the CreatePermission success', () => {
     const { allocation, server } = allocate();
     allocation.send(PEER.address, PEER.port, bytes('first'), 0);

@@ -36,8 +36,14 @@ export interface Permission {
 export interface Channel {
   readonly number: number;
   readonly peer: StunAddress;
-  /** `pending` until ChannelBind succeeds: ChannelData may only be sent once `bound`. */
-  state: 'pending' | 'bound' | 'failed';
+  /**
+   * `pending` until ChannelBind succeeds: ChannelData may only be sent once
+   * `bound`. `unanswered`: every transmission of ChannelBind went unanswered,
+   * so the server may well have bound it (the responses were lost): data to
+   * the peer goes on Send indications, but the peer's ChannelData is still
+   * received. `failed`: the server refused it.
+   */
+  state: 'pending' | 'bound' | 'unanswered' | 'failed';
   /** When to refresh a bound channel. */
   dueAt: number | undefined;
 }
@@ -95,7 +101,8 @@ export class TurnPeers {
    * The peer of a channel number we bound or asked to bind. A server binds
    * the channel before it answers ChannelBind (RFC 8656 §12.2), so the
    * peer's ChannelData may overtake a lost or late success response: a
-   * pending channel already receives. Only a refused channel does not.
+   * pending channel already receives, and so does one whose ChannelBind went
+   * unanswered (the server may have bound it). Only a refused channel does not.
    */
   peerOfChannel(number: number): StunAddress | undefined {
     const channel = this.channelsByNumber.get(number);

@@ -142,7 +142,7 @@ export function peerRequestSucceeded(allocation: TurnAllocation, request: TurnRe
  * CreatePermission or ChannelBind failed (error answer or timeout): never
  * fatal. A failed permission drops what waited and may be retried after
  * {@link PERMISSION_RETRY_DELAY} on the next send; a failed channel leaves
- * the peer on Send indications.
+ * the peer on Send indications (one that timed out still receives).
  */
 export function peerRequestFailed(
   allocation: TurnAllocation,
@@ -161,7 +161,8 @@ export function peerRequestFailed(
     allocation.emit({ type: 'error', kind: 'turn-permission', code, reason, peer: request.ip, fatal: false });
   } else if (request.kind === 'channel') {
     const channel = allocation.peers.channel(request.number);
-    if (channel) channel.state = 'failed';
+    // No answer at all: the server may have bound it and relay the peer's data as ChannelData.
+    if (channel) channel.state = code === undefined ? 'unanswered' : 'failed';
     const peer = `${request.peer.address}:${request.peer.port}`;
     allocation.emit({ type: 'error', kind: 'turn-channel', code, reason, peer, fatal: false });
   }
