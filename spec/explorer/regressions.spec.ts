@@ -919,3 +919,117 @@ describe('explorer regressions: nominations of a generation the session followed
     });
   });
 });
+
+describe('explorer regressions: following a restart while selected reopens checking', () => {
+  it("inv 1, 5: a controlled session that follows the peer's new generation can pair and select what it nominates (explore seed 20261218, #52558 shrunk)", () => {
+    // b followed a's restart while its pair was selected; its checklist stayed concluded for the old
+    // generation, so it sent no triggered checks (a's kept session was never confirmed until a consent
+    // check at 8.1 s) and could not pair a's nomination: a selected a pair b never did, and a's data was lost.
+    expectClean({
+      seed: 846735288,
+      a: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 1053,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 1352,
+      },
+      b: {
+        nat: 'restrictedCone',
+        role: 'controlling',
+        stun: true,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 369,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 0,
+      },
+      link: { latency: 0, jitter: 0, loss: 0, duplicate: 0.01, reorder: 0.01 },
+      serverLinkA: { latency: 25, jitter: 0, loss: 0.06, duplicate: 0, reorder: 0 },
+      serverLinkB: { latency: 1, jitter: 7, loss: 0, duplicate: 0, reorder: 0.01 },
+      lite: false,
+      answerHints: false,
+    });
+  });
+
+  it('inv 1: the same with both sides restarting, unsaid (explore seed 20261217, #73292 shrunk)', () => {
+    expectClean({
+      seed: 1,
+      a: {
+        nat: 'none',
+        role: 'controlling',
+        stun: false,
+        turn: false,
+        credentialsDelay: 2422,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 3450,
+      },
+      b: {
+        nat: 'restrictedCone',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 9,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 8,
+      },
+      link: { latency: 0, jitter: 0, loss: 0.16, duplicate: 0.02, reorder: 0.15 },
+      serverLinkA: { latency: 2, jitter: 0, loss: 0, duplicate: 0, reorder: 0.03 },
+      serverLinkB: { latency: 1, jitter: 30, loss: 0, duplicate: 0, reorder: 0 },
+      lite: false,
+      answerHints: false,
+    });
+  });
+});
+
+describe('explorer regressions: TURN channels', () => {
+  it('inv 5: ChannelData on a channel whose ChannelBind went unanswered is received (explore seed 20261217, #73352 shrunk)', () => {
+    // Every ChannelBind answer was lost on a's lossy server link (22 %); the server had bound the
+    // channel and relayed b's data and check answers as ChannelData, which a dropped: 0/24 datagrams.
+    expectClean({
+      seed: 2147483624,
+      a: {
+        nat: 'restrictedCone',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 2961,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 4371,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlling',
+        stun: false,
+        turn: false,
+        credentialsDelay: 2,
+        candidateDelay: 1909,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: null,
+      },
+      link: { latency: 300, jitter: 50, loss: 0, duplicate: 0.01, reorder: 0.1 },
+      serverLinkA: { latency: 6, jitter: 3, loss: 0.22, duplicate: 0.02, reorder: 0.01 },
+      serverLinkB: { latency: 0, jitter: 98, loss: 0, duplicate: 0, reorder: 0.07 },
+      lite: false,
+      answerHints: false,
+    });
+  });
+});
