@@ -174,7 +174,10 @@ export class IceSession extends CheckRequests {
     // RFC 8445 §8.1.2 concluded checking for the old generation only: the new one checks the pairs
     // again, may form new ones and nominates its own (a controlled session whose checklist stayed
     // concluded could not even pair the new generation's nomination: explore seed 20261218, #52558).
-    this.checklist.reopen();
+    // Unless the incoming generation already nominated the selected pair (its checks came first):
+    // then checking is concluded for it too (explore seed 20261219, #25641).
+    const nominatedByIncoming = [selected, keep].some((p) => p?.remoteNominatedBy === credentials.ufrag);
+    if (!nominatedByIncoming) this.checklist.reopen();
     // RFC 8863 §4: the PAC timer runs from credentials the checks can use; the old ones were not.
     this.pacStartedAt = undefined;
     this.renominateSelected();

@@ -959,6 +959,43 @@ describe('explorer regressions: following a restart while selected reopens check
     });
   });
 
+  it('inv 4: a follow keeps checking concluded when the incoming generation already nominated the selected pair (explore seed 20261219, #25641 shrunk)', () => {
+    // b's kept session selected the pair a's answer session nominated (its checks came before its
+    // credentials); following those credentials reopened checking, and nothing concluded it again.
+    expectClean({
+      seed: 2122002059,
+      a: {
+        nat: 'portRestrictedCone',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 1503,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: null,
+      },
+      b: {
+        nat: 'fullCone',
+        role: 'controlled',
+        stun: true,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 1517,
+      },
+      link: { latency: 249, jitter: 0, loss: 0, duplicate: 0, reorder: 0.01 },
+      serverLinkA: { latency: 0, jitter: 0, loss: 0.13, duplicate: 0.01, reorder: 0.01 },
+      serverLinkB: { latency: 0, jitter: 0, loss: 0.01, duplicate: 0, reorder: 0 },
+      lite: false,
+      answerHints: false,
+    });
+  });
+
   it('inv 1: the same with both sides restarting, unsaid (explore seed 20261217, #73292 shrunk)', () => {
     expectClean({
       seed: 1,
