@@ -13,7 +13,9 @@
  * our new ufrag and confirm the kept ones). Either way both sides end on the
  * same two generations, and a peer whose checks cannot reach us (a NAT in
  * the way, a lite peer) hears ours. A check from the kept generation that
- * names our new ufrag ends the wait at once.
+ * names our new ufrag ends the wait at once. Facing a lite peer, which sends
+ * no checks and runs no consent of its own, the kept credentials need no
+ * confirmation: the session nominates as soon as a pair answers.
  * @internal
  * @module
  */
@@ -53,9 +55,6 @@ export class KeptRemote {
   start(old: IceSession, session: IceSession): void {
     const earlier = this.kept;
     this.cancel();
-    // A lite peer sends no checks, so it could never confirm kept credentials: it gets the wait for
-    // its answer only, as before.
-    if (old.remoteIceLite) return;
     const from =
       old.remoteCredentials !== undefined
         ? {
@@ -102,7 +101,9 @@ export class KeptRemote {
     if (session.remoteCredentials !== undefined || session.state === 'closed' || this.context.stopped) return;
     const now = nowOf(this.context);
     session.setRemoteCredentials(credentials, now);
-    session.remoteKept = true;
+    // A lite peer sends no checks, so it could never confirm; nor does it run consent of its own (our
+    // checks keep its liveness), so the pair it answers on is usable as it is: nominate at once.
+    session.remoteKept = !session.remoteIceLite;
     for (const candidate of kept.candidates) session.addRemoteCandidate(candidate, now);
     if (kept.ended) session.endOfRemoteCandidates(now);
     this.taken(credentials);

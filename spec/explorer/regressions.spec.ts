@@ -1070,3 +1070,42 @@ describe('explorer regressions: TURN channels', () => {
     });
   });
 });
+
+describe('explorer regressions: kept credentials facing a lite peer', () => {
+  it('inv 1: both restart within a millisecond facing a lite peer, unsaid: the full side keeps the lite generation and nominates (explore seed 20261224, #19924 shrunk)', () => {
+    // The lite b followed a's last credentials; a's new session kept nothing facing a lite peer and
+    // waited for credentials b would never send (a lite peer sends no checks either): both 'new'.
+    expectClean({
+      seed: 1,
+      a: {
+        nat: 'fullCone',
+        role: 'controlling',
+        stun: false,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 464,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlled',
+        stun: false,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 1,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 463,
+      },
+      link: { latency: 3, jitter: 94, loss: 0, duplicate: 0.01, reorder: 0 },
+      serverLinkA: { latency: 0, jitter: 0, loss: 0, duplicate: 0.01, reorder: 0 },
+      serverLinkB: { latency: 0, jitter: 0, loss: 0.01, duplicate: 0.01, reorder: 0.01 },
+      lite: true,
+      answerHints: false,
+    });
+  });
+});
