@@ -1109,3 +1109,43 @@ describe('explorer regressions: kept credentials facing a lite peer', () => {
     });
   });
 });
+
+describe('explorer regressions: the invariant 4 bookkeeping', () => {
+  it('inv 4: a selected pair shown again with its signalled type is no selection of the generation just followed (explore seed 20261223, #8310 shrunk)', () => {
+    // b followed a's restart at 1207 as a's candidates arrived: the selected pair was re-emitted with the
+    // remote's signalled type, and the explorer took that for a selection in a's new generation, whose
+    // checks (checking reopened by the follow) then looked like checks after nomination.
+    expectClean({
+      seed: 1,
+      a: {
+        nat: 'portRestrictedCone',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 1002,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 205,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlling',
+        stun: false,
+        turn: false,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 0,
+      },
+      link: { latency: 0, jitter: 0, loss: 0.01, duplicate: 0, reorder: 0.01 },
+      serverLinkA: { latency: 3, jitter: 98, loss: 0, duplicate: 0.01, reorder: 0.01 },
+      serverLinkB: { latency: 0, jitter: 0, loss: 0, duplicate: 0, reorder: 0.01 },
+      lite: false,
+      answerHints: false,
+    });
+  });
+});

@@ -430,8 +430,16 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
         `${st.name} selected ${pair.local.type} ${endpoint(pair.local.address, pair.local.port)} -> ` +
           `${pair.remote.type} ${endpoint(pair.remote.address, pair.remote.port)} (${agent.getLocalCredentials().ufrag})`,
       );
+      // The same path shown again (a peer-reflexive candidate now signalled with its type) is no new
+      // selection: it stays the selection of the generation that made it (explore seed 20261223, #8310).
+      const samePath =
+        st.selected !== undefined &&
+        endpoint(st.selected.local.address, st.selected.local.port) ===
+          endpoint(pair.local.address, pair.local.port) &&
+        endpoint(st.selected.remote.address, st.selected.remote.port) ===
+          endpoint(pair.remote.address, pair.remote.port);
       st.selected = pair;
-      st.selectedUsername = currentUsername(agent);
+      if (!samePath) st.selectedUsername = currentUsername(agent);
     });
     agent.connectionState$.subscribe((state) => {
       say?.(`${st.name} state ${state}`);
