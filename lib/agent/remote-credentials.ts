@@ -8,6 +8,7 @@
  */
 import type { Subscription } from 'rxjs';
 import type { IceCredentials, RemoteCredentialsOptions } from '../core/credentials.js';
+import { remember } from '../core/recent.js';
 import { remoteCredentialsChange, UNPROVEN_FOLLOW_WAIT } from '../core/remote-restart.js';
 import { type AgentContext, nowOf } from './context.js';
 import type { SessionDriver } from './session-driver.js';
@@ -80,8 +81,7 @@ export class RemoteCredentialsIntake {
       session.setRemoteCredentials(credentials, now);
     }
     if (change !== 'same' && this.pending === undefined) {
-      if (!this.taken.includes(credentials.ufrag) && this.taken.push(credentials.ufrag) > 4)
-        this.taken.shift();
+      remember(this.taken, credentials.ufrag, 4);
       this.arrived(credentials);
     }
     this.driver.drive();

@@ -45,6 +45,15 @@ export function authenticateRequest(
   return undefined;
 }
 
+/**
+ * The remote half of a check's USERNAME (`ours:theirs`, RFC 8445 §7.2.2):
+ * the peer generation that sent it; empty when there is no colon.
+ */
+export function remoteUfragOf(username: string): string {
+  const colon = username.indexOf(':');
+  return colon < 0 ? '' : username.slice(colon + 1);
+}
+
 /** An authenticated check with comprehension-required attributes we do not know is answered 420. */
 export const UNKNOWN_ATTRIBUTE: RequestRejection = {
   code: 420,

@@ -8,6 +8,7 @@ import {
   authenticateRequest,
   isPairable,
   type RequestRejection,
+  remoteUfragOf,
   transactionKey,
   UNKNOWN_ATTRIBUTE,
 } from './check-messages.js';
@@ -198,9 +199,10 @@ export abstract class CheckRequests extends CheckResponses {
     if (this.state === 'failed') return; // answered (RFC 7675 §5.1), but no more checks of our own
     // The peer's old session (a generation this session followed newer credentials away from): its
     // checks keep the path alive, but its nominations are not the new session's, nor do they trigger.
-    const fromOldSession = this.namesReplacedRemote(request.username);
+    const sender = request.username === undefined ? undefined : remoteUfragOf(request.username);
+    const fromOldSession = this.namesReplacedRemote(sender);
     if (this.config.lite) {
-      this.acceptAsLite(pair, request.useCandidate && !fromOldSession, remoteUfragOf(request.username), now);
+      this.acceptAsLite(pair, request.useCandidate && !fromOldSession, sender, now);
       return;
     }
     if (fromOldSession) return;
@@ -209,7 +211,7 @@ export abstract class CheckRequests extends CheckResponses {
     const nominatedByPeer = (request.useCandidate || renominated) && this.role === 'controlled';
     if (nominatedByPeer) {
       pair.remoteNominated = true;
-      pair.remoteNominatedBy = remoteUfragOf(request.username);
+      pair.remoteNominatedBy = sender;
     }
     if (nominatedByPeer && renominated) {
       pair.remoteNominationValue = Math.max(pair.remoteNominationValue ?? 0, request.nomination as number);
@@ -328,9 +330,4 @@ export abstract class CheckRequests extends CheckResponses {
     }
     return candidate;
   }
-}
-
-/** The remote half of a check's USERNAME (`ours:theirs`): the peer generation that sent it. */
-function remoteUfragOf(username: string | undefined): string | undefined {
-  return username === undefined ? undefined : username.slice(username.indexOf(':') + 1);
 }

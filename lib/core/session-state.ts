@@ -3,6 +3,7 @@ import type { Candidate } from '../candidate-types.js';
 import { shortTermKey } from '../stun/message.js';
 import { type DropReason, endpoint } from '../trace-events.js';
 import { AnsweredRequests } from './answered-requests.js';
+import { remoteUfragOf } from './check-messages.js';
 import { Checklist } from './checklist.js';
 import { type ConclusionFacts, DEFAULT_PAC_TIMEOUT } from './conclusion.js';
 import type { IceCredentials } from './credentials.js';
@@ -16,6 +17,7 @@ import {
 import { type Liveness, type LivenessConfig, resolveLivenessConfig } from './liveness.js';
 import { NO_NOMINATION, type Nomination, selectedPairOf } from './nomination.js';
 import type { CandidatePair, IceRole, LocalCandidate } from './pair.js';
+import { remember } from './recent.js';
 import { createSessionCounters, type SessionCounters } from './session-counters.js';
 import type {
   ConnectionState,
@@ -153,15 +155,14 @@ export abstract class SessionState {
   }
 
   /**
-   * Whether a check's USERNAME names a remote generation this session
+   * Whether a check's sender (the remote half of its USERNAME) is a remote generation this session
    * followed newer credentials away from: the peer's old session, which its
    * new one replaces. Such a check is answered and keeps its path alive (that
    * session carries data until the peer's new one selects), but triggers and
    * nominates nothing here: its nominations are the old session's.
    */
-  protected namesReplacedRemote(username: string | undefined): boolean {
-    if (username === undefined || this.replacedRemoteUfrags.length === 0) return false;
-    return this.replacedRemoteUfrags.includes(username.slice(username.indexOf(':') + 1));
+  protected namesReplacedRemote(ufrag: string | undefined): boolean {
+    return ufrag !== undefined && this.replacedRemoteUfrags.includes(ufrag);
   }
 
   /** Records the remote half of an authenticated check's USERNAME; keeps the last 4. */
@@ -169,11 +170,9 @@ export abstract class SessionState {
     // Every check of a pair carries the same USERNAME: the common case costs one comparison.
     if (username === undefined || username === this.lastUsernameHeard) return;
     this.lastUsernameHeard = username;
-    const colon = username.indexOf(':');
-    const ufrag = colon < 0 ? '' : username.slice(colon + 1);
+    const ufrag = remoteUfragOf(username);
     if (this.remoteKept && ufrag === this.remoteCredentials?.ufrag) this.remoteKept = false;
-    if (this.remoteUfragsHeard.includes(ufrag)) return;
-    if (this.remoteUfragsHeard.push(ufrag) > 4) this.remoteUfragsHeard.shift();
+    remember(this.remoteUfragsHeard, ufrag, 4);
   }
 
   pollTransmit(): Transmit | undefined {

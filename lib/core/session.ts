@@ -17,6 +17,7 @@ import type { IceCredentials } from './credentials.js';
 import { PairLiveness } from './liveness.js';
 import { NO_NOMINATION } from './nomination.js';
 import { checkedPairOf, createPair, isOnPath, type LocalCandidate } from './pair.js';
+import { remember } from './recent.js';
 import type { RemoteCandidateOutcome } from './session-types.js';
 import { isCheckableTransportPair } from './tcp-pairing.js';
 
@@ -146,13 +147,8 @@ export class IceSession extends CheckRequests {
     if (!proven) this.followedUnproven = true;
     this.remoteKept = false;
     const replaced = this.remoteCredentials?.ufrag;
-    if (
-      replaced !== undefined &&
-      replaced !== credentials.ufrag &&
-      !this.replacedRemoteUfrags.includes(replaced)
-    ) {
-      if (this.replacedRemoteUfrags.push(replaced) > 4) this.replacedRemoteUfrags.shift();
-    }
+    if (replaced !== undefined && replaced !== credentials.ufrag)
+      remember(this.replacedRemoteUfrags, replaced, 4);
     this.transactions.abandonAll();
     // What answers under the old remote credentials proved, the peer's new generation has not seen:
     // every pair is checked again, but the selected one (data keeps flowing; consent now runs under

@@ -16,7 +16,7 @@ import type { TcpBufferedLine, TcpInputLine, TcpOutputLine } from './record-tcp-
 export interface Timed<K extends string> {
   /** The kind of line. */
   readonly k: K;
-  /** The agent's scheduler time of the input the line belongs to (ms; `Date.now()` time by default). */
+  /** The agent's scheduler time of the input the line belongs to (ms; wall-clock time with the default scheduler). */
   readonly t: number;
 }
 
