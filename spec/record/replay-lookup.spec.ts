@@ -15,14 +15,34 @@ function named(host: Transport, lookupHost: (name: string) => Observable<readonl
   return { hostAddresses: () => host.hostAddresses(), bind: (a, p) => host.bind(a, p), lookupHost };
 }
 
-function network() {
-  const scheduler = new FastScheduler();
+/**
+ * a (recorded, behind a NAT, its STUN server named by `url` and looked up
+ * with `resolver`) and b (public) signal to each other and run for 10 s of
+ * `scheduler`'s virtual time; `watch` sees a's agent before anything starts.
+ */
+function runWithResolver(
+  scheduler: FastScheduler,
+  url: string,
+  resolver: (name: string) => Observable<readonly string[]>,
+  watch?: (agent: IceAgent) => void,
+) {
   const net = new VirtualNetwork({ scheduler, latency: 10 });
   const stun = net.createStunServer('stun', { address: '198.51.100.2' });
   net.createNat('home', { publicAddress: '203.0.113.1', ...NAT_PRESETS.fullCone });
   const hostA = net.createHost('a', { addresses: ['192.168.1.10'], behind: 'home' });
   const hostB = net.createHost('b', { addresses: ['198.51.100.30'] });
-  return { scheduler, stun, hostA, hostB };
+  const iceServers = [{ urls: url }];
+  const a = recorded({ role: 'controlling', scheduler, transport: named(hostA, resolver), iceServers });
+  const b = new IceAgent({ role: 'controlled', scheduler, transport: hostB });
+  watch?.(a.agent);
+  wire(a.agent, b);
+  wire(b, a.agent);
+  a.agent.gatherCandidates();
+  b.gatherCandidates();
+  scheduler.advanceBy(10_000);
+  a.agent.stop();
+  b.stop();
+  return { a, stun };
 }
 
 describe('record and replay with a STUN server named by DNS', () => {
@@ -30,23 +50,14 @@ describe('record and replay with a STUN server named by DNS', () => {
     ['answers at once', 'sync'],
     ['answers 50 ms later', 'async'],
   ] as const)('replays the lookup when the resolver %s', (_name, when) => {
-    const { scheduler, stun, hostA, hostB } = network();
+    const scheduler = new FastScheduler();
     const asked: string[] = [];
     const resolver = (name: string): Observable<readonly string[]> => {
       asked.push(name);
       const addresses = name === 'stun.example.test' ? ['198.51.100.2'] : [];
       return when === 'sync' ? of(addresses) : timer(50, scheduler).pipe(map(() => addresses));
     };
-    const iceServers = [{ urls: 'stun:stun.example.test:3478' }];
-    const a = recorded({ role: 'controlling', scheduler, transport: named(hostA, resolver), iceServers });
-    const b = new IceAgent({ role: 'controlled', scheduler, transport: hostB });
-    wire(a.agent, b);
-    wire(b, a.agent);
-    a.agent.gatherCandidates();
-    b.gatherCandidates();
-    scheduler.advanceBy(10_000);
-    a.agent.stop();
-    b.stop();
+    const { a, stun } = runWithResolver(scheduler, 'stun:stun.example.test:3478', resolver);
 
     expect(asked).toEqual(['stun.example.test']);
     expect(stun.stats.requests).toBeGreaterThan(0);
@@ -70,20 +81,11 @@ describe('record and replay with a STUN server named by DNS', () => {
   });
 
   it('replays a failed lookup: the same server error, the session carries on', () => {
-    const { scheduler, hostA, hostB } = network();
     const resolver = () => throwError(() => new Error('ENOTFOUND stun.example.test'));
-    const iceServers = [{ urls: 'stun:stun.example.test' }];
-    const a = recorded({ role: 'controlling', scheduler, transport: named(hostA, resolver), iceServers });
-    const b = new IceAgent({ role: 'controlled', scheduler, transport: hostB });
     const errors: string[] = [];
-    a.agent.errors$.subscribe((e) => errors.push(`${e.kind} ${e.reason}`));
-    wire(a.agent, b);
-    wire(b, a.agent);
-    a.agent.gatherCandidates();
-    b.gatherCandidates();
-    scheduler.advanceBy(10_000);
-    a.agent.stop();
-    b.stop();
+    const { a } = runWithResolver(new FastScheduler(), 'stun:stun.example.test', resolver, (agent) =>
+      agent.errors$.subscribe((e) => errors.push(`${e.kind} ${e.reason}`)),
+    );
 
     expect(errors).toEqual(['dns cannot resolve stun.example.test: ENOTFOUND stun.example.test']);
     expect(kinds(a.lines).lookup).toBe(1);
