@@ -10,6 +10,7 @@ import type { TcpCloseReason, TcpConnection, TcpListener, TcpPortReservation } f
 import { toHex } from './record-lines.js';
 import type { TcpEnds, TcpInputLine } from './record-tcp-lines.js';
 import type { Recorder, Untimed } from './recorder.js';
+import { settleOnce } from './settle-once.js';
 
 /** Numbers the operations and connections of one recorded transport. */
 export class RecordingTcp {
@@ -116,36 +117,7 @@ export class RecordingTcp {
     wrap: (inner: T) => [Untimed<TcpInputLine>, W],
     failed: (message: string) => Untimed<TcpInputLine>,
   ): Observable<W> {
-    const recorder = this.recorder;
-    return new Observable<W>((subscriber) => {
-      let subscribing = true;
-      const subscription = source.subscribe({
-        next: (inner) => {
-          const [line, wrapped] = wrap(inner);
-          if (subscribing) {
-            recorder.answer({ ...line, sync: true } as Untimed<TcpInputLine>);
-            subscriber.next(wrapped);
-            return;
-          }
-          recorder.input(line, () => {
-            subscriber.next(wrapped);
-            subscriber.complete();
-          });
-        },
-        error: (error: unknown) => {
-          const line = failed(error instanceof Error ? error.message : String(error));
-          if (subscribing) {
-            recorder.answer({ ...line, sync: true } as Untimed<TcpInputLine>);
-            subscriber.error(error);
-          } else {
-            recorder.input(line, () => subscriber.error(error));
-          }
-        },
-        complete: () => subscriber.complete(),
-      });
-      subscribing = false;
-      return subscription;
-    });
+    return settleOnce(this.recorder, source, wrap, failed);
   }
 }
 

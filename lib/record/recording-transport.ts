@@ -6,7 +6,7 @@
  * recorded agent does not resolve `.local` candidates).
  * @module
  */
-import { Observable, share } from 'rxjs';
+import { defer, Observable, share } from 'rxjs';
 import type {
   HostAddress,
   InboundPacket,
@@ -21,6 +21,7 @@ import { dnsLookup } from '../turn/resolve.js';
 import { toHex } from './record-lines.js';
 import type { Recorder } from './recorder.js';
 import { RecordingTcp } from './recording-tcp.js';
+import { settleOnce } from './settle-once.js';
 
 /** Wraps a transport so that everything it gives the agent is logged. */
 export class RecordingTransport implements Transport {
@@ -107,39 +108,19 @@ export class RecordingTransport implements Transport {
 
   /** Binds on the inner transport; the socket (or the failure) is logged with the bind's number. */
   bind(address: string, ports?: PortRange): Observable<PacketSocket> {
-    return new Observable<PacketSocket>((subscriber) => {
+    return defer(() => {
       const bind = this.binds++;
-      let subscribing = true;
       const recorder = this.recorder;
-      const subscription = this.inner.bind(address, ports).subscribe({
-        next: (socket) => {
-          const wrapped = new RecordingSocket(socket, bind, recorder);
+      return settleOnce(
+        recorder,
+        this.inner.bind(address, ports),
+        (socket) => {
           const { port, family } = socket;
           const line = { k: 'bound', bind, address: socket.address, port, family } as const;
-          if (subscribing) {
-            recorder.answer({ ...line, sync: true });
-            subscriber.next(wrapped);
-            return;
-          }
-          // Later (real sockets): one input, the socket and the end of the bind together.
-          recorder.input(line, () => {
-            subscriber.next(wrapped);
-            subscriber.complete();
-          });
+          return [line, new RecordingSocket(socket, bind, recorder)];
         },
-        error: (error: unknown) => {
-          const message = error instanceof Error ? error.message : String(error);
-          if (subscribing) {
-            recorder.answer({ k: 'bind-error', bind, message, sync: true });
-            subscriber.error(error);
-          } else {
-            recorder.input({ k: 'bind-error', bind, message }, () => subscriber.error(error));
-          }
-        },
-        complete: () => subscriber.complete(),
-      });
-      subscribing = false;
-      return subscription;
+        (message) => ({ k: 'bind-error', bind, message }),
+      );
     });
   }
 }
