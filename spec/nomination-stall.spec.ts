@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PAC_TIMEOUT } from '../lib/core/conclusion.js';
 import type { IceCredentials } from '../lib/core/credentials.js';
+import { NOMINATION_PROMPT_INTERVAL } from '../lib/core/nomination-prompt.js';
 import type { IceRole } from '../lib/core/pair.js';
 import type { IceSession, SessionConfig } from '../lib/core/session.js';
 import { mulberry32 } from '../lib/testing/prng.js';
@@ -69,7 +70,12 @@ describe('the nomination stall (issue #10)', () => {
 
   it('way in 2: the nominating check is lost for 15 s: it times out, the pair is retried, and both connect', () => {
     const { a, b } = pairOfPeers();
-    const net = new SessionNet([a, b], (d) => (isNominating(d) && d.at < 15_000 ? 'drop' : 10));
+    // B's nomination prompts (a check of its valid pair every 2.5 s) would restart A's nominating
+    // transaction (RFC 8445 §7.3.1.4): they are lost too, so that transaction runs its whole schedule.
+    const isPrompt = (d: Datagram) => d.from === b && d.message?.cls === 'request' && d.at >= 1000;
+    const net = new SessionNet([a, b], (d) =>
+      (isNominating(d) || isPrompt(d)) && d.at < 15_000 ? 'drop' : 10,
+    );
     introduce(a, b);
     finishGathering(a.session, b.session);
     for (let t = 1000; t <= 40_000; t += 1000) {
@@ -91,6 +97,35 @@ describe('the nomination stall (issue #10)', () => {
     const through = net.log.find((d) => isNominating(d) && d.at >= 15_000)?.at ?? Infinity;
     expect(through).toBeLessThanOrEqual(15_000 + 1600);
     expect(through).toBeLessThan(DEFAULT_PAC_TIMEOUT);
+  });
+
+  it("way in 3: only the controlled side's check succeeded: its prompts make the controlling side check again", () => {
+    // Explore seed 20261223, #44131: every transmission of A's check (or of B's answers) was lost,
+    // so A failed the pair while B's own check had succeeded. B waited for a nomination that A, with
+    // nothing valid, could never send; A failed when its PAC timer ran out. Here the loss lasts 12 s.
+    const { a, b } = pairOfPeers();
+    const lost = (d: Datagram) =>
+      d.at < 12_000 &&
+      ((d.from === a && d.message?.cls === 'request') || (d.from === b && d.message?.cls === 'success'));
+    const net = new SessionNet([a, b], (d) => (lost(d) ? 'drop' : 10));
+    introduce(a, b);
+    finishGathering(a.session, b.session);
+    net.run(11_000);
+    expect(a.session.checklist.pairs.some((p) => p.valid)).toBe(false); // every check of A's was lost
+    expect(b.session.checklist.pairs.some((p) => p.valid)).toBe(true);
+    expect(b.session.selectedPair).toBeUndefined();
+    // B checked its valid pair again every 2.5 s (each such check re-triggers A's, RFC 8445 §7.3.1.4).
+    const prompts = net.log.filter((d) => d.from === b && d.message?.cls === 'request' && d.at >= 1000);
+    expect(prompts.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < prompts.length; i++) {
+      expect((prompts[i]?.at ?? 0) - (prompts[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(
+        NOMINATION_PROMPT_INTERVAL,
+      );
+    }
+    // The first prompt after the loss ends brings A's triggered check through: both connect.
+    net.run(12_000 + NOMINATION_PROMPT_INTERVAL + 2000);
+    expect(a.session.state).toBe('completed');
+    expect(b.session.state).toBe('completed');
   });
 
   it('the link down for the first 100 ms: the retransmissions connect', () => {
@@ -190,7 +225,9 @@ describe('concluding ICE (RFC 8445 §8.1.2, RFC 8863)', () => {
     introduce(a, b);
     finishGathering(a.session, b.session);
     net.run(1000);
-    expect(b.session.nextTimeout(net.now)).toBeUndefined();
+    // Its only deadline is the next nomination prompt (a check of its valid pair), 2.5 s after its last check.
+    const lastCheck = net.log.filter((d) => d.from === b && d.message?.cls === 'request').at(-1);
+    expect(b.session.nextTimeout(net.now)).toBe((lastCheck?.at ?? Number.NaN) + NOMINATION_PROMPT_INTERVAL);
     expect(b.session.awaiting(net.now)).toBe('nomination');
   });
 });

@@ -5,6 +5,7 @@ import { peerReflexivePriority, transactionKey } from './check-messages.js';
 import type { IceCredentials } from './credentials.js';
 import { type LivenessOutput, PairLiveness } from './liveness.js';
 import { carriesUseCandidate } from './nomination.js';
+import { NOMINATION_PROMPT_INTERVAL, promptPair } from './nomination-prompt.js';
 import { nextPacedSlot } from './pacing.js';
 import type { CandidatePair } from './pair.js';
 import { initialRto } from './retransmission.js';
@@ -162,5 +163,18 @@ export abstract class OutboundChecks extends SessionState {
   protected nextCheckAt(now: number): number | undefined {
     if (this.config.lite || !this.remoteCredentials || !this.checklist.hasWork()) return undefined;
     return nextPacedSlot(this.lastCheckAt, now, this.config.ta);
+  }
+
+  /**
+   * When a controlled session that holds a valid pair, has nothing left to
+   * check and is not nominated sends its next nomination prompt
+   * (`nomination-prompt.ts`), and on which pair. Undefined otherwise.
+   */
+  protected nextPrompt(now: number): { readonly at: number; readonly pair: CandidatePair } | undefined {
+    if (this.config.lite || this.role !== 'controlled' || !this.remoteCredentials) return undefined;
+    if (this.selectedPair !== undefined || this.checklist.hasWork()) return undefined;
+    const pair = promptPair(this.checklist.pairs);
+    if (pair === undefined) return undefined;
+    return { at: nextPacedSlot(this.lastCheckAt, now, NOMINATION_PROMPT_INTERVAL), pair };
   }
 }

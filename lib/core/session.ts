@@ -285,6 +285,8 @@ export class IceSession extends CheckRequests {
       const pair = this.checklist.nextPairToCheck();
       if (pair) this.sendCheck(pair, now);
     }
+    const prompt = this.nextPrompt(now);
+    if (prompt !== undefined && prompt.at <= now) this.sendCheck(prompt.pair, now);
     if (this.liveness !== undefined && this.canSendData()) {
       this.liveness.handleTimeout(now, this.lastDataSentAt, this.livenessOutput);
     }
@@ -296,6 +298,11 @@ export class IceSession extends CheckRequests {
   /** Absolute time (scheduler clock) the session next needs `handleTimeout`, if any. */
   nextTimeout(now: number): number | undefined {
     if (this.state === 'failed' || this.state === 'closed') return undefined;
+    return earliest(this.deadlineWithoutPrompt(now), this.nextPrompt(now)?.at);
+  }
+
+  /** {@link nextTimeout} but for the nomination prompt: what the session has scheduled of its own accord. */
+  private deadlineWithoutPrompt(now: number): number | undefined {
     let next = this.nextCheckAt(now);
     next = earliest(next, this.transactions.nextDeadline());
     next = earliest(next, this.nominationDeadline());
@@ -308,11 +315,13 @@ export class IceSession extends CheckRequests {
   /**
    * The input this session waits for when it has nothing scheduled: remote
    * credentials, the end of our gathering, or the peer's nomination.
-   * Undefined when it has a deadline or is terminal; a non-terminal session
-   * with neither would be stalled (a bug the explorer looks for).
+   * Undefined when it has a deadline (a nomination prompt aside: a
+   * controlled session that prompts still waits for the nomination) or is
+   * terminal; a non-terminal session with neither would be stalled (a bug
+   * the explorer looks for).
    */
   awaiting(now: number): AwaitedInput | undefined {
-    if (this.state === 'failed' || this.state === 'closed' || this.nextTimeout(now) !== undefined) {
+    if (this.state === 'failed' || this.state === 'closed' || this.deadlineWithoutPrompt(now) !== undefined) {
       return undefined;
     }
     return awaitedInput(this.facts());

@@ -1149,3 +1149,43 @@ describe('explorer regressions: the invariant 4 bookkeeping', () => {
     });
   });
 });
+
+describe('explorer regressions: a controlled side waiting for a nomination', () => {
+  it("inv 1: the controlling side failed the only working pair to loss; the controlled side's prompt makes it check again (explore seed 20261223, #44131 shrunk)", () => {
+    // 13 % loss each way: every transmission of b's check towards a's NAT mapping, or of a's answers,
+    // was lost, so b failed the pair while a's own check on it had succeeded. a (controlled) waited
+    // for a nomination b could never send, and b failed at 39.5 s (checks-timed-out).
+    expectClean({
+      seed: 22,
+      a: {
+        nat: 'portRestrictedCone',
+        role: 'controlled',
+        stun: false,
+        turn: false,
+        credentialsDelay: 1,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 0,
+      },
+      b: {
+        nat: 'none',
+        role: 'controlling',
+        stun: true,
+        turn: true,
+        credentialsDelay: 500,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: null,
+      },
+      link: { latency: 0, jitter: 75, loss: 0.13, duplicate: 0.01, reorder: 0.11 },
+      serverLinkA: { latency: 0, jitter: 0, loss: 0, duplicate: 0.01, reorder: 0 },
+      serverLinkB: { latency: 1, jitter: 0, loss: 0.01, duplicate: 0, reorder: 0 },
+      lite: false,
+      answerHints: true,
+    });
+  });
+});
