@@ -163,14 +163,16 @@ export class LocalGathering {
 
   /**
    * ICE restart, TURN side: an allocation whose relayed candidate carries the
-   * previous session's selected pair is kept (re-announced in the new
+   * previous session's selected pair (or the pair its nomination in flight
+   * names: the peer may have selected it) is kept (re-announced in the new
    * generation) — on UDP it cannot be replaced without cutting the data path,
    * since a host socket holds one allocation per server (RFC 8656 §2.2, 5-tuple)
    * — every other live allocation is deallocated (Refresh LIFETIME 0) and
    * allocated afresh for the new generation.
    */
   renewRelays(): void {
-    const carrier = this.driver.previous?.selectedPair?.local.socketId;
+    const previous = this.driver.previous;
+    const carrier = (previous?.selectedPair ?? previous?.nominationInFlight())?.local.socketId;
     const inUse = carrier === undefined ? undefined : this.context.sockets.get(carrier)?.socket;
     this.servers?.renewAllocations((relay) => relay === inUse);
   }

@@ -95,13 +95,16 @@ export class SessionDriver {
    */
   startGeneration(credentials: IceCredentials, generation: number, keepRemote: boolean): void {
     const old = this.session;
-    if (old.canSendData()) {
+    if (carriesPath(old)) {
       this.previous?.close();
-      this.previous = old; // carries data (and keeps its consent and keepalives) until the new session selects
+      // Carries data (and keeps its consent and keepalives) until the new session selects. One whose
+      // nomination is in flight only finishes that check: the peer may have selected its pair already.
+      old.retireForRestart();
+      this.previous = old;
       this.previousGeneration = this.sessionGeneration;
     } else {
       old.close();
-      if (this.previous && !this.previous.canSendData()) {
+      if (this.previous && !carriesPath(this.previous)) {
         this.previous.close();
         this.previous = undefined;
       }
@@ -170,6 +173,13 @@ export class SessionDriver {
     this.kept.check();
     this.flush(this.session);
     if (this.previous) this.flush(this.previous);
+    const previous = this.previous;
+    if (previous && previous.selectedPair === undefined && previous.nominationInFlight() === undefined) {
+      // The old generation's nomination in flight ended without a selection: nothing left for it to carry.
+      previous.close();
+      this.previous = undefined;
+      if (isBeforeConnection(this.session.state)) this.showState(this.session.state);
+    }
     this.pairWatch.check(this.session);
     this.rearmTimer();
     this.syncUfrags();
@@ -351,4 +361,13 @@ export class SessionDriver {
 
 function toSelectedPair(pair: CandidatePair): SelectedPair {
   return { local: pair.local.candidate, remote: pair.remote };
+}
+
+/**
+ * Whether a session replaced by a restart may still carry the data path: it
+ * can send data (a selected pair, consent holding), or its nomination is in
+ * flight, whose pair the peer may already have selected.
+ */
+function carriesPath(session: IceSession): boolean {
+  return session.canSendData() || session.nominationInFlight() !== undefined;
 }

@@ -14,6 +14,32 @@ import { type CandidatePair, checkedPairOf, type IceRole } from './pair.js';
  * nomination in progress.
  */
 export abstract class NominatingSession extends OutboundChecks {
+  /**
+   * Controlling side: the pair whose USE-CANDIDATE check is on the wire.
+   * The peer may select that pair the moment the check arrives (RFC 8445
+   * §7.3.1.5), before we know, so a restart keeps this session, like one
+   * with a selected pair, to receive what the peer sends on it
+   * ({@link retireForRestart}).
+   */
+  nominationInFlight(): CandidatePair | undefined {
+    const nomination = this.nomination;
+    if (nomination.phase !== 'nominating') return undefined;
+    return this.transactions.isNominating(checkedPairOf(nomination.pair)) ? nomination.pair : undefined;
+  }
+
+  /**
+   * A restart replaced this session while its nomination was in flight:
+   * checking stops but for that check (as at conclusion, RFC 8445 §8.1.2),
+   * which selects the pair if it succeeds. The agent closes the session once
+   * it has neither a selected pair nor a nomination in flight.
+   */
+  retireForRestart(): void {
+    const pair = this.nominationInFlight();
+    if (pair === undefined) return;
+    const cancelled = this.checklist.conclude(checkedPairOf(pair));
+    this.transactions.cancelPairs(cancelled, this.config.retransmission);
+  }
+
   protected selectedGeneratingPair(): CandidatePair | undefined {
     const selected = this.selectedPair;
     return selected && checkedPairOf(selected);

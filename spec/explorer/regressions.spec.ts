@@ -1189,3 +1189,44 @@ describe('explorer regressions: a controlled side waiting for a nomination', () 
     });
   });
 });
+
+describe('explorer regressions: a restart while our nomination is in flight', () => {
+  it('inv 5: the peer selected the pair our in-flight nomination named; the restart keeps that session and its relay (explore seed 20261224, #75442)', () => {
+    // a restarted at 4571 while its USE-CANDIDATE check over its relay was on the wire; b selected that
+    // pair on arrival. a's old session had nothing selected, so the restart closed it and released the
+    // allocation; the new allocation got the same relayed address, and b's data over the pair it had
+    // selected reached a's new session, which had never checked that path: 0/24 delivered.
+    expectClean({
+      seed: 1973652148,
+      a: {
+        nat: 'symmetric',
+        role: 'controlling',
+        stun: false,
+        turn: true,
+        credentialsDelay: 2022,
+        candidateDelay: 0,
+        trickleStep: 1,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 4571,
+      },
+      b: {
+        nat: 'symmetric',
+        role: 'controlled',
+        stun: false,
+        turn: true,
+        credentialsDelay: 0,
+        candidateDelay: 0,
+        trickleStep: 0,
+        endOfCandidates: 'prompt',
+        lateEndDelay: 1000,
+        restartAt: 9,
+      },
+      link: { latency: 0, jitter: 1, loss: 0.01, duplicate: 0.01, reorder: 0 },
+      serverLinkA: { latency: 282, jitter: 0, loss: 0.01, duplicate: 0, reorder: 0 },
+      serverLinkB: { latency: 3, jitter: 27, loss: 0.29, duplicate: 0, reorder: 0.16 },
+      lite: false,
+      answerHints: false,
+    });
+  });
+});
