@@ -14,7 +14,7 @@
  */
 import fc from 'fast-check';
 import { type InvariantId, runScenario, type Violation } from './runner.js';
-import { type Scenario, scenarioArb } from './scenario.js';
+import { parseScenario, type Scenario, scenarioArb } from './scenario.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,7 +23,7 @@ function arg(name: string): string | undefined {
 const single = arg('scenario');
 if (single !== undefined) {
   // Replay one scenario (JSON, as printed below) with a trace of the session.
-  const result = runScenario(JSON.parse(single) as Scenario, { log: (line) => console.log(line) });
+  const result = runScenario(parseScenario(single), { log: (line) => console.log(line) });
   console.log(JSON.stringify({ ...result, violations: result.violations.length }, null, 1));
   for (const v of result.violations) console.log(`${v.invariant} ${v.side ?? ''} at ${v.at}: ${v.message}`);
   process.exit(result.violations.length > 0 ? 1 : 0);

@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { connectBound, runScenario } from './runner.js';
-import { pathExists, type Scenario, scenarioArb } from './scenario.js';
+import { parseScenario, pathExists, type Scenario, scenarioArb } from './scenario.js';
 
 const RUNS = Number(process.env.EXPLORE_RUNS ?? 2000);
 const SEED = process.env.EXPLORE_SEED === undefined ? undefined : Number(process.env.EXPLORE_SEED);
@@ -76,4 +76,20 @@ describe('explorer', () => {
       });
     });
   }
+});
+
+describe('parseScenario', () => {
+  it('reads back what the explorer prints, and refuses a scenario with a field missing or unknown', () => {
+    const drawn = fc.sample(scenarioArb, { seed: 7, numRuns: 20 });
+    for (const s of drawn) expect(parseScenario(JSON.stringify(s))).toEqual(s);
+    const [first] = drawn as [Scenario];
+    const { restartAt: _dropped, ...sideWithout } = first.a;
+    expect(() => parseScenario(JSON.stringify({ ...first, a: sideWithout }))).toThrow(
+      /a: missing \[restartAt\]/,
+    );
+    expect(() => parseScenario(JSON.stringify({ ...first, link: { ...first.link, lag: 1 } }))).toThrow(
+      /link: missing \[\], unknown \[lag\]/,
+    );
+    expect(() => parseScenario('[]')).toThrow(/top level/);
+  });
 });

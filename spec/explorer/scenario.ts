@@ -166,3 +166,40 @@ export function pathExists(s: Scenario): boolean {
   const other = a.nat === 'symmetric' ? b.nat : a.nat;
   return other === 'restrictedCone';
 }
+
+const LINK_KEYS = ['latency', 'jitter', 'loss', 'duplicate', 'reorder'];
+const SIDE_KEYS = [
+  'nat',
+  'role',
+  'stun',
+  'turn',
+  'credentialsDelay',
+  'candidateDelay',
+  'trickleStep',
+  'endOfCandidates',
+  'lateEndDelay',
+  'restartAt',
+];
+const SCENARIO_KEYS = ['seed', 'a', 'b', 'link', 'serverLinkA', 'serverLinkB', 'lite', 'answerHints'];
+
+/**
+ * A scenario from the one-line JSON the explorer prints (`npm run explore --
+ * --scenario '<JSON>'` takes the same). Throws when a field is missing or
+ * unknown, so a pasted scenario cannot silently run as another one.
+ */
+export function parseScenario(json: string): Scenario {
+  const s = JSON.parse(json) as Record<string, unknown>;
+  const expectKeys = (value: unknown, keys: readonly string[], where: string, optional: string[] = []) => {
+    if (typeof value !== 'object' || value === null) throw new Error(`scenario ${where}: not an object`);
+    const present = Object.keys(value);
+    const missing = keys.filter((k) => !present.includes(k) && !optional.includes(k));
+    const unknown = present.filter((k) => !keys.includes(k));
+    if (missing.length > 0 || unknown.length > 0) {
+      throw new Error(`scenario ${where}: missing [${missing.join(', ')}], unknown [${unknown.join(', ')}]`);
+    }
+  };
+  expectKeys(s, SCENARIO_KEYS, 'top level', ['answerHints']);
+  for (const side of ['a', 'b']) expectKeys(s[side], SIDE_KEYS, side);
+  for (const link of ['link', 'serverLinkA', 'serverLinkB']) expectKeys(s[link], LINK_KEYS, link);
+  return s as unknown as Scenario;
+}
