@@ -180,7 +180,9 @@ export class IceAgent {
       this.driver,
       (socketId, packet) => this.packets.receive(socketId, packet),
       (socketId, socket, packet) => this.packets.receiveTcp(socketId, socket, packet),
-      mdnsPublisher ? new LocalNamePublisher(mdnsPublisher, undefined, resolved.entropy) : undefined,
+      mdnsPublisher
+        ? new LocalNamePublisher(mdnsPublisher, undefined, resolved.entropy, context.counters)
+        : undefined,
     );
     this.packets.gathering = this.gathering;
     this.poller = new InterfacePoller(context, this.driver, this.gathering);

@@ -105,6 +105,35 @@ describe('mDNS candidates', () => {
     });
   });
 
+  it('counts the datagrams its resolver and publisher drop as undecodable, and goes on', () => {
+    const ts = newTestScheduler();
+    ts.run(() => {
+      const mdns = fakeMdns(ts);
+      // Each hook reports two undecodable datagrams on its socket, then works as before.
+      const resolver: MdnsResolver = (name, onMalformed) => {
+        onMalformed?.();
+        onMalformed?.();
+        return mdns.resolver(name);
+      };
+      const publisher: MdnsPublisher = (records, onMalformed) => {
+        onMalformed?.();
+        onMalformed?.();
+        return mdns.publisher(records);
+      };
+      const { a, b } = virtualPair(ts, {
+        a: { mdns: 'publish', mdnsPublisher: publisher },
+        b: { mdnsResolver: resolver },
+      });
+      connectAgents(a, b, { scheduler: ts });
+      ts.schedule(() => {
+        expect(a.getStats().mdnsMalformedPackets).toBe(2);
+        expect(b.getStats()).toMatchObject({ mdnsMalformedPackets: 2, mdnsResolved: 1, state: 'completed' });
+        a.stop();
+        b.stop();
+      }, 1000);
+    });
+  });
+
   it("with mdns: 'off' ignores .local candidates without a query, counting them", () => {
     const ts = newTestScheduler();
     ts.run(() => {

@@ -19,11 +19,18 @@ import { cryptoEntropy, type Entropy } from '../entropy.js';
 import { LimitExceededError } from '../errors.js';
 import { randomMdnsHostname } from './names.js';
 
-/** Resolves a `.local` name: emits its address (first one wins) or completes empty. */
-export type MdnsResolver = (hostname: string) => Observable<string>;
+/**
+ * Resolves a `.local` name: emits its address (first one wins) or completes
+ * empty. Calls `onMalformed` for each datagram it drops because it did not
+ * decode as DNS (the agent counts them as `mdnsMalformedPackets`).
+ */
+export type MdnsResolver = (hostname: string, onMalformed?: () => void) => Observable<string>;
 
-/** Answers queries for `name → address` records until unsubscribed. */
-export type MdnsPublisher = (records: ReadonlyMap<string, string>) => Observable<never>;
+/** Answers queries for `name → address` records until unsubscribed; `onMalformed` as for {@link MdnsResolver}. */
+export type MdnsPublisher = (
+  records: ReadonlyMap<string, string>,
+  onMalformed?: () => void,
+) => Observable<never>;
 
 /**
  * `resolve` (default): resolve remote `.local` candidates; `publish`: also
@@ -40,11 +47,13 @@ export interface MdnsCounters {
   mdnsResolved: number;
   /** Names that did not resolve in time; the agent still connects through peer-reflexive candidates. */
   mdnsFailures: number;
+  /** Datagrams on the agent's mDNS sockets (look-ups and publication) that did not decode as DNS; dropped. */
+  mdnsMalformedPackets: number;
 }
 
 /** Zeroed mDNS counters. */
 export function createMdnsCounters(): MdnsCounters {
-  return { mdnsQueries: 0, mdnsResolved: 0, mdnsFailures: 0 };
+  return { mdnsQueries: 0, mdnsResolved: 0, mdnsFailures: 0, mdnsMalformedPackets: 0 };
 }
 
 /** Resolves remote `.local` candidates for one agent: bounded in number, each bounded in time on the scheduler. */
@@ -76,7 +85,7 @@ export class RemoteNameResolver {
     const holder = new Subscription();
     this.pending.add(holder);
     holder.add(
-      this.resolver(hostname)
+      this.resolver(hostname, () => this.counters.mdnsMalformedPackets++)
         .pipe(
           filter((address) => isIP(address) !== 0),
           take(1),
@@ -111,11 +120,13 @@ export class LocalNamePublisher {
   /**
    * @param limit most names published (one per host address; more addresses are signaled as they are)
    * @param entropy where the names are drawn from (the agent's option)
+   * @param counters where datagrams that did not decode are counted (`mdnsMalformedPackets`)
    */
   constructor(
     private readonly publisher: MdnsPublisher,
     private readonly limit = 64,
     private readonly entropy: Entropy = cryptoEntropy,
+    private readonly counters: MdnsCounters = createMdnsCounters(),
   ) {}
 
   /** The name `address` is published under (a new one the first time), or the address itself past the limit. */
@@ -127,7 +138,9 @@ export class LocalNamePublisher {
     this.names.set(address, name);
     this.publication?.unsubscribe();
     const records = new Map([...this.names].map(([ip, hostname]) => [hostname, ip]));
-    this.publication = this.publisher(records).subscribe({ error: () => undefined });
+    this.publication = this.publisher(records, () => this.counters.mdnsMalformedPackets++).subscribe({
+      error: () => undefined,
+    });
     return name;
   }
 

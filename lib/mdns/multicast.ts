@@ -14,16 +14,32 @@ export interface MulticastDnsOptions {
   readonly interface?: string;
   /** UDP port; default 5353 (tests may use another). */
   readonly port?: number;
+  /** Called once for each datagram on the socket that does not decode as DNS (it is dropped). */
+  readonly onMalformed?: () => void;
 }
 
 function openSocket(options: MulticastDnsOptions) {
   // Bind the wildcard address: a socket bound to a unicast address never sees group traffic.
-  return makeMulticastDns({
+  const mdns = makeMulticastDns({
     interface: options.interface,
     port: options.port,
     bind: '0.0.0.0',
     reuseAddr: true,
   });
+  // multicast-dns reports a datagram that fails to decode as a 'warning' and drops it. Its other
+  // warnings come from socket calls (addMembership, setMulticastInterface, send), whose errors name
+  // the `syscall`: those are not packets and are not counted.
+  const { onMalformed } = options;
+  if (onMalformed) {
+    mdns.on('warning', (error) => {
+      if (!isSocketError(error)) onMalformed();
+    });
+  }
+  return mdns;
+}
+
+function isSocketError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'syscall' in error;
 }
 
 /**

@@ -81,17 +81,18 @@ export interface Transport {
   bind(address: string, ports?: PortRange): Observable<PacketSocket>;
   /**
    * Resolves an mDNS `.local` name with a one-shot query (emits the address,
-   * or completes empty). Optional: transports without mDNS leave it out.
+   * or completes empty), calling `onMalformed` for each datagram it drops
+   * because it did not decode as DNS. Optional: transports without mDNS leave it out.
    */
-  resolveMdns?(hostname: string): Observable<string>;
+  resolveMdns?(hostname: string, onMalformed?: () => void): Observable<string>;
   /**
    * Resolves a STUN/TURN server's host name to its addresses (emits them
    * once and completes, or errors). Optional: without it the agent asks
    * `dns.lookup`. IP literals and `localhost` are never looked up.
    */
   lookupHost?(host: string): Observable<readonly string[]>;
-  /** Answers mDNS queries for `name → address` records until unsubscribed. Optional. */
-  publishMdns?(records: ReadonlyMap<string, string>): Observable<never>;
+  /** Answers mDNS queries for `name → address` records until unsubscribed; `onMalformed` as for `resolveMdns`. Optional. */
+  publishMdns?(records: ReadonlyMap<string, string>, onMalformed?: () => void): Observable<never>;
   /**
    * Listens for TCP connections on `address`, on a port within `ports` (any
    * port when omitted), for passive ICE-TCP candidates (RFC 6544). Emits the

@@ -96,13 +96,13 @@ export class UdpTransport implements Transport {
    * port could be bound. Unsubscribing before the bind completes closes the socket.
    */
   /** One-shot mDNS query over real multicast (every interface). */
-  resolveMdns(hostname: string): Observable<string> {
-    return resolveMdns(hostname);
+  resolveMdns(hostname: string, onMalformed?: () => void): Observable<string> {
+    return resolveMdns(hostname, { onMalformed });
   }
 
   /** Answers mDNS queries for the records over real multicast until unsubscribed. */
-  publishMdns(records: ReadonlyMap<string, string>): Observable<never> {
-    return publishMdns(records);
+  publishMdns(records: ReadonlyMap<string, string>, onMalformed?: () => void): Observable<never> {
+    return publishMdns(records, { onMalformed });
   }
 
   bind(address: string, ports?: PortRange): Observable<PacketSocket> {
