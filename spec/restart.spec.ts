@@ -188,4 +188,47 @@ describe('ICE restart', () => {
     expect(states.at(-2)).toBe('completed');
     expect(received).toEqual(['back']);
   });
+
+  it('a controlled side that restarts while its answer to the nomination is on the wire keeps that pair', () => {
+    // b selects the pair when a's USE-CANDIDATE check arrives (RFC 8445 §7.3.1.5) and restarts at once,
+    // its answer still 10 ms from a. The old session carries the selected pair, so it stays on: a
+    // selects the same pair when the answer lands, data flows over it until the new generation
+    // nominates, and nothing is lost either way.
+    const ts = newTestScheduler();
+    let restartedAt = -1;
+    let selectedA: string[] = [];
+    let aToB!: ReturnType<typeof stream>;
+    let bToA!: ReturnType<typeof stream>;
+    ts.run(() => {
+      const { a, b } = tappedPair(ts);
+      selectedA = [];
+      a.selectedPair$.subscribe((p) => selectedA.push(`${p.local.address}-${p.remote.address}`));
+      b.trace$.subscribe((event) => {
+        if (event.type !== 'request-received' || !event.useCandidate || restartedAt >= 0) return;
+        restartedAt = ts.now();
+        ts.schedule(() => b.restart(), 0);
+      });
+      connectWithRestarts(a, b);
+      aToB = stream(ts, a, b, 'a', { every: 10, start: 100, end: 3000 });
+      bToA = stream(ts, b, a, 'b', { every: 10, start: 100, end: 3000 });
+      ts.schedule(() => {
+        for (const agent of [a, b]) {
+          const stats = agent.getStats();
+          // a answers b's new credentials with a restart of its own (nothing says they answer a's), and
+          // b follows that answer: both end on generation 1, on a pair of generation-1 candidates.
+          expect(stats.generation).toBe(1);
+          expect(stats.state).toBe('completed');
+          expect(stats.droppedDataPackets).toBe(0);
+          expect(stats.selectedPair?.local.generation).toBe(1);
+          expect(stats.selectedPair?.remote.generation).toBe(1);
+        }
+        stopAll(a, b);
+      }, 4000);
+    });
+    expect(restartedAt).toBeGreaterThan(0);
+    expect(restartedAt).toBeLessThan(100); // before either side sent data
+    expect(selectedA[0]).toBe('10.0.0.1-10.0.0.2');
+    expect(aToB.received).toEqual(aToB.expected);
+    expect(bToA.received).toEqual(bToA.expected);
+  });
 });
