@@ -109,6 +109,7 @@ export type {
   TraceStamp,
 } from './trace-events.js';
 export { formatTraceEvent } from './trace-format.js';
+export { connectServerStream } from './transport/server-stream.js';
 export { connectTcp, listenTcp, reserveTcpPort, withNodeTcp } from './transport/tcp.js';
 export type { TcpSocketCounters } from './transport/tcp-socket-limits.js';
 export type {
@@ -117,15 +118,17 @@ export type {
   InboundPacket,
   PacketSocket,
   PortRange,
+  ServerStreamTarget,
+  ServerStreamTls,
   TcpCloseReason,
   TcpConnection,
   TcpListener,
   TcpPortReservation,
   Transport,
+  TurnTlsOptions,
 } from './transport/types.js';
 export { UdpTransport, type UdpTransportOptions } from './transport/udp.js';
 export { UdpMux, type UdpMuxOptions, type UdpMuxStats } from './transport/udp-mux.js';
 export type { IceServerError, IceServerErrorKind } from './turn/server-error.js';
 export type { IceServerAttemptStats, IceServerCounters } from './turn/server-stats.js';
-export type { TurnTlsOptions } from './turn/stream-connection.js';
 export { DEFAULT_SERVER_RETRANSMISSION, type ServerRetransmission } from './turn/transactions.js';

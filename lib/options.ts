@@ -9,9 +9,8 @@ import { InvalidOptionError } from './errors.js';
 import type { MdnsMode, MdnsPublisher, MdnsResolver } from './mdns/agent-mdns.js';
 import { type ResolvedTcpLimits, resolveTcpLimits, type TcpLimits } from './tcp-options.js';
 import { withNodeTcp } from './transport/tcp.js';
-import type { PortRange, Transport } from './transport/types.js';
+import type { PortRange, Transport, TurnTlsOptions } from './transport/types.js';
 import { UdpTransport } from './transport/udp.js';
-import type { TurnTlsOptions } from './turn/stream-connection.js';
 import { DEFAULT_SERVER_RETRANSMISSION, type ServerRetransmission } from './turn/transactions.js';
 import { type IceServerUrl, parseIceServers } from './turn/urls.js';
 

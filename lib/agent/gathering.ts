@@ -245,7 +245,7 @@ export class LocalGathering {
 
   private createServerGathering(): ServerGathering {
     const o = this.context.options;
-    const lookupHost = o.transport.lookupHost;
+    const { lookupHost, connectServerStream } = o.transport;
     return new ServerGathering({
       servers: o.iceServers,
       gatherReflexive: o.iceTransportPolicy !== 'relay',
@@ -254,6 +254,7 @@ export class LocalGathering {
       newTransactionId: o.newTransactionId,
       tls: o.turnTls,
       lookup: lookupHost && ((host) => lookupHost.call(o.transport, host)),
+      connectStream: connectServerStream && ((target) => connectServerStream.call(o.transport, target)),
       hooks: {
         reflexive: (socketId, candidate) => {
           const bound = this.context.sockets.get(socketId);

@@ -35,6 +35,8 @@ export interface StartLine extends Timed<'start'> {
     readonly tcp: boolean;
     /** `reserveTcpPort`. */
     readonly reserveTcpPort: boolean;
+    /** `connectServerStream` (TURN over TCP/TLS); absent in recordings made before it existed. */
+    readonly serverStreams?: boolean;
   };
 }
 

@@ -6,7 +6,6 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import type { IceAgentOptions } from '../options.js';
-import { parseIceServers } from '../turn/urls.js';
 
 /** Options the recording replaces with its own (logged) versions. */
 const REPLACED = new Set(['scheduler', 'transport', 'entropy', 'random', 'ipFilter']);
@@ -17,19 +16,13 @@ export const RECORDED_RANDOM = 'recorded';
 /**
  * The JSON form of `options` for the `start` line.
  * @throws InvalidOptionError for what a recording cannot capture: mDNS
- *   publishing or custom mDNS functions, TURN over TCP or TLS (its
- *   connections bypass the transport), a custom nomination policy or any
+ *   publishing or custom mDNS functions, a custom nomination policy or any
  *   other function.
  */
 export function recordableOptions(options: IceAgentOptions): Record<string, unknown> {
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError('options must be an object');
   if (options.mdns === 'publish') throw new InvalidOptionError("recordSession cannot record mdns: 'publish'");
-  for (const server of parseIceServers(options.iceServers)) {
-    if (server.transport !== 'udp') {
-      throw new InvalidOptionError(`recordSession records STUN/TURN over UDP only, not ${server.url}`);
-    }
-  }
   const json: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || REPLACED.has(key)) continue;

@@ -37,9 +37,10 @@ export type { RecordingSink } from './recorder.js';
  *
  * The log holds secrets (ICE and TURN credentials, the application's data):
  * keep it as private as the session. Throws `InvalidOptionError` for
- * `mdns: 'publish'`, TURN over TCP/TLS (its connections bypass the
- * transport), or options holding functions (custom nomination policies, mDNS
- * functions). Server names are looked up with the transport's `lookupHost`
+ * `mdns: 'publish'` or options holding functions (custom nomination policies,
+ * mDNS functions). TURN over TCP and TLS is recorded like ICE-TCP (the
+ * transport's `connectServerStream`, TLS inside it: the log holds the plain
+ * bytes). Server names are looked up with the transport's `lookupHost`
  * (else `dns.lookup`) and the answers logged; the `ipFilter` is applied before the host
  * addresses are logged. A recorded agent does not resolve `.local`
  * candidates. The scheduler must fire its timers asynchronously (the default
@@ -84,6 +85,7 @@ export function recordSession(options: IceAgentOptions, sink: RecordingSink): Ic
   const capabilities = {
     tcp: typeof transport.listenTcp === 'function' && typeof transport.connectTcp === 'function',
     reserveTcpPort: typeof transport.reserveTcpPort === 'function',
+    serverStreams: typeof transport.connectServerStream === 'function',
   };
   const start = { k: 'start', v: RECORDING_VERSION, options: json, transport: capabilities } as const;
   return recorder.input(start, () => {

@@ -12,6 +12,7 @@ import type {
   InboundPacket,
   PacketSocket,
   PortRange,
+  ServerStreamTarget,
   TcpConnection,
   TcpListener,
   TcpPortReservation,
@@ -42,6 +43,8 @@ export class RecordingTransport implements Transport {
   ) => Observable<TcpConnection>;
   /** Set when the inner transport has it: its reservations, logged. */
   readonly reserveTcpPort?: (address: string, ports?: PortRange) => Observable<TcpPortReservation>;
+  /** Set when the inner transport has it: TURN over TCP/TLS, logged as TCP connections (plain bytes). */
+  readonly connectServerStream?: (target: ServerStreamTarget) => Observable<TcpConnection>;
   private binds = 0;
   private readonly tcp: RecordingTcp;
 
@@ -57,7 +60,7 @@ export class RecordingTransport implements Transport {
   ) {
     const tcp = new RecordingTcp(recorder);
     this.tcp = tcp;
-    const { claimUfrag, releaseUfrag, listenTcp, connectTcp, reserveTcpPort } = inner;
+    const { claimUfrag, releaseUfrag, listenTcp, connectTcp, reserveTcpPort, connectServerStream } = inner;
     if (listenTcp !== undefined && connectTcp !== undefined) {
       this.listenTcp = (address, ports) => tcp.listen(listenTcp.call(inner, address, ports));
       this.connectTcp = (local, address, port, localPort) =>
@@ -65,6 +68,9 @@ export class RecordingTransport implements Transport {
     }
     if (reserveTcpPort !== undefined) {
       this.reserveTcpPort = (address, ports) => tcp.reserve(reserveTcpPort.call(inner, address, ports));
+    }
+    if (connectServerStream !== undefined) {
+      this.connectServerStream = (target) => tcp.connect(connectServerStream.call(inner, target));
     }
     if (claimUfrag !== undefined) {
       this.claimUfrag = (ufrag) => {

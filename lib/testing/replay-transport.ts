@@ -7,13 +7,14 @@
  */
 import { Observable, Subject, type Subscriber } from 'rxjs';
 import { BindError } from '../errors.js';
-import { fromHex, type RecordLine, toHex } from '../record/record-lines.js';
+import { fromHex, type RecordLine, type StartLine, toHex } from '../record/record-lines.js';
 import type { TcpInputLine } from '../record/record-tcp-lines.js';
 import type {
   HostAddress,
   InboundPacket,
   PacketSocket,
   PortRange,
+  ServerStreamTarget,
   TcpConnection,
   TcpListener,
   TcpPortReservation,
@@ -41,6 +42,8 @@ export class ReplayTransport implements Transport {
   ) => Observable<TcpConnection>;
   /** Present when the recorded transport had it. */
   readonly reserveTcpPort?: (address: string, ports?: PortRange) => Observable<TcpPortReservation>;
+  /** Present when the recorded transport had it: the recorded TURN-over-TCP/TLS connections. */
+  readonly connectServerStream?: (target: ServerStreamTarget) => Observable<TcpConnection>;
   private readonly pending = new Map<number, Subscriber<PacketSocket>>();
   private readonly sockets = new Map<number, ReplaySocket>();
   private binds = 0;
@@ -55,13 +58,14 @@ export class ReplayTransport implements Transport {
     private readonly clock: ReplayClock,
     private readonly syncBinds: ReadonlyMap<number, Bound>,
     private readonly tcp: ReplayTcp,
-    capabilities: { readonly tcp: boolean; readonly reserveTcpPort: boolean } | undefined,
+    capabilities: StartLine['transport'],
   ) {
     if (capabilities?.tcp) {
       this.listenTcp = () => tcp.operation<TcpListener>();
       this.connectTcp = () => tcp.operation<TcpConnection>();
     }
     if (capabilities?.reserveTcpPort) this.reserveTcpPort = () => tcp.operation<TcpPortReservation>();
+    if (capabilities?.serverStreams) this.connectServerStream = () => tcp.operation<TcpConnection>();
     if (clock.has('claim')) {
       this.claimUfrag = (ufrag) => {
         const answer = clock.take('claim', `the ufrag ${ufrag}`);

@@ -5,7 +5,7 @@
  * @module
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject, type Subscriber } from 'rxjs';
 import { BindError, InvalidArgumentError } from '../errors.js';
 import { isReservedTcpPort, reserveTcpPort } from './tcp-port-reservation.js';
 import type {
@@ -92,24 +92,41 @@ export function connectTcp(
       ...(localPort === undefined ? {} : { localPort }),
       noDelay: true,
     });
-    let settled = false;
-    const onError = (err: NodeJS.ErrnoException): void => {
-      socket.destroy();
-      subscriber.error(
-        new Error(`TCP connect to ${remoteAddress}:${remotePort} failed: ${err.code ?? err.message}`),
-      );
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      settled = true;
-      socket.off('error', onError);
-      subscriber.next(new NodeTcpConnection(socket));
-      subscriber.complete();
-    });
-    return () => {
-      if (!settled) socket.destroy();
-    };
+    return settleConnection(
+      socket,
+      'connect',
+      subscriber,
+      (why) => new Error(`TCP connect to ${remoteAddress}:${remotePort} failed: ${why}`),
+    );
   });
+}
+
+/**
+ * Emits `socket` as a {@link NodeTcpConnection} on its `ready` event and
+ * completes, or errors with `failed(code or message)` on its first error.
+ * Returns the teardown: destroys a socket not yet ready.
+ */
+export function settleConnection(
+  socket: Socket,
+  ready: 'connect' | 'secureConnect',
+  subscriber: Subscriber<TcpConnection>,
+  failed: (why: string) => Error,
+): () => void {
+  let settled = false;
+  const onError = (err: NodeJS.ErrnoException): void => {
+    socket.destroy();
+    subscriber.error(failed(err.code ?? err.message));
+  };
+  socket.once('error', onError);
+  socket.once(ready, () => {
+    settled = true;
+    socket.off('error', onError);
+    subscriber.next(new NodeTcpConnection(socket));
+    subscriber.complete();
+  });
+  return () => {
+    if (!settled) socket.destroy();
+  };
 }
 
 /**
@@ -153,7 +170,8 @@ class NodeTcpListener implements TcpListener {
   }
 }
 
-class NodeTcpConnection implements TcpConnection {
+/** A `node:net` (or `node:tls`) socket as a {@link TcpConnection}. */
+export class NodeTcpConnection implements TcpConnection {
   readonly localAddress: string;
   readonly localPort: number;
   readonly remoteAddress: string;

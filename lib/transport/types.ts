@@ -65,6 +65,32 @@ export interface PacketSocket {
   setLocalUfrags?(ufrags: readonly string[]): void;
 }
 
+/** TLS settings for `turns:` servers (passed to `tls.connect`). */
+export interface TurnTlsOptions {
+  /** Trusted CA certificates (PEM), replacing Node's default list; for private or test servers. */
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /** Verify the server certificate (default true). Turn it off only in tests. */
+  readonly rejectUnauthorized?: boolean;
+}
+
+/** A STUN/TURN server to reach over TCP, or TLS when `tls` is set ({@link Transport.connectServerStream}). */
+export interface ServerStreamTarget {
+  /** The server's IP address. */
+  readonly address: string;
+  /** The server's port. */
+  readonly port: number;
+  /** Local address to connect from (the host candidate's address). */
+  readonly localAddress: string;
+  /** TLS when set. */
+  readonly tls?: ServerStreamTls;
+}
+
+/** The TLS of a {@link ServerStreamTarget}: the agent's `turnTls`, and the name to check. */
+export interface ServerStreamTls extends TurnTlsOptions {
+  /** The URL's host name when it is one (not an IP literal), for SNI and the certificate check. */
+  readonly servername?: string;
+}
+
 /**
  * Where the agent gets sockets from: real UDP (`UdpTransport`) or the
  * scheduler-driven virtual network of `rx-ice/testing`.
@@ -124,6 +150,17 @@ export interface Transport {
    * option gathers no `so` candidate.
    */
   reserveTcpPort?(address: string, ports?: PortRange): Observable<TcpPortReservation>;
+  /**
+   * Opens a connection to a TURN server for `turn:…?transport=tcp` (TCP) or
+   * `turns:` (TLS, done by the transport: the connection carries the plain
+   * bytes) URLs, RFC 8656 §3.1. Emits it once established (for TLS, once the
+   * handshake and the certificate check succeeded) and completes, or errors
+   * with an `Error` whose message is the reason (`ECONNREFUSED`, a certificate
+   * error code). Unsubscribing before it is established aborts it. Optional:
+   * without it, TURN over TCP and TLS fails with a `turn-connection` error
+   * (`UdpTransport` and `UdpMux` have it; the virtual network has not).
+   */
+  connectServerStream?(target: ServerStreamTarget): Observable<TcpConnection>;
   /**
    * Reserves a local ufrag for one agent on a transport that many agents
    * share (a `UdpMux`): false when another agent holds it (the agent then

@@ -10,7 +10,16 @@ import { isRequestType, isStunPacket, readUint16, STUN_HEADER_LENGTH, scanStun }
 import { closeQuietly, setBufferSizes } from './dgram-socket.js';
 import { addressKey, type MuxRouteLimits, MuxRoutes } from './mux-routes.js';
 import { type MuxHost, MuxSocket } from './mux-socket.js';
-import type { AddressFamily, HostAddress, PacketSocket, PortRange, Transport } from './types.js';
+import { connectServerStream } from './server-stream.js';
+import type {
+  AddressFamily,
+  HostAddress,
+  PacketSocket,
+  PortRange,
+  ServerStreamTarget,
+  TcpConnection,
+  Transport,
+} from './types.js';
 
 /** Options of {@link UdpMux.listen}. */
 export interface UdpMuxOptions {
@@ -184,6 +193,11 @@ export class UdpMux implements Transport {
    */
   hostAddresses(): readonly HostAddress[] {
     return [{ address: this.address, family: this.family, iface: 'udp-mux', internal: false }];
+  }
+
+  /** A TCP or TLS connection to a TURN server, over `node:net`/`node:tls` (not through the mux's port). */
+  connectServerStream(target: ServerStreamTarget): Observable<TcpConnection> {
+    return connectServerStream(target);
   }
 
   /**

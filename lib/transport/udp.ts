@@ -14,12 +14,15 @@ import { Observable, Subject, throwError } from 'rxjs';
 import { BindError, InvalidArgumentError, InvalidOptionError } from '../errors.js';
 import { publishMdns, resolveMdns } from '../mdns/multicast.js';
 import { closeQuietly, setBufferSizes } from './dgram-socket.js';
+import { connectServerStream } from './server-stream.js';
 import type {
   AddressFamily,
   HostAddress,
   InboundPacket,
   PacketSocket,
   PortRange,
+  ServerStreamTarget,
+  TcpConnection,
   Transport,
 } from './types.js';
 
@@ -90,11 +93,6 @@ export class UdpTransport implements Transport {
     return result;
   }
 
-  /**
-   * Binds a UDP socket. Errors with {@link InvalidArgumentError} for a malformed
-   * address or range, with {@link BindError} (cause: the OS error) when no
-   * port could be bound. Unsubscribing before the bind completes closes the socket.
-   */
   /** One-shot mDNS query over real multicast (every interface). */
   resolveMdns(hostname: string, onMalformed?: () => void): Observable<string> {
     return resolveMdns(hostname, { onMalformed });
@@ -105,6 +103,16 @@ export class UdpTransport implements Transport {
     return publishMdns(records, { onMalformed });
   }
 
+  /** A TCP or TLS connection to a TURN server, over `node:net`/`node:tls`. */
+  connectServerStream(target: ServerStreamTarget): Observable<TcpConnection> {
+    return connectServerStream(target);
+  }
+
+  /**
+   * Binds a UDP socket. Errors with {@link InvalidArgumentError} for a malformed
+   * address or range, with {@link BindError} (cause: the OS error) when no
+   * port could be bound. Unsubscribing before the bind completes closes the socket.
+   */
   bind(address: string, ports?: PortRange): Observable<PacketSocket> {
     const zoneAt = address.indexOf('%');
     const ip = zoneAt < 0 ? address : address.slice(0, zoneAt);

@@ -5,19 +5,19 @@
  * through an {@link AttemptContext}.
  */
 import { isIP } from 'node:net';
-import type { SchedulerLike } from 'rxjs';
+import { type Observable, type SchedulerLike, switchMap, throwError, timer } from 'rxjs';
 import type { Candidate } from '../candidate-types.js';
 import { ipVersion } from '../core/address.js';
 import type { StunAddress } from '../stun/types.js';
 import type { ServerTrace } from '../trace-events.js';
-import type { PacketSocket } from '../transport/types.js';
+import type { PacketSocket, ServerStreamTarget, TcpConnection, TurnTlsOptions } from '../transport/types.js';
 import { BindingProbe, type BindingProbeEvent } from './binding-probe.js';
 import { relayCandidate } from './candidates.js';
 import { ProtocolDriver } from './driver.js';
 import { type ServerPath, TurnClient, type TurnRelaySocket } from './relay-socket.js';
 import type { IceServerError } from './server-error.js';
 import type { IceServerAttemptStats, IceServerCounters } from './server-stats.js';
-import { StreamConnection, type TurnTlsOptions } from './stream-connection.js';
+import { StreamConnection } from './stream-connection.js';
 import type { ServerRetransmission } from './transactions.js';
 import type { TurnEvent } from './turn-types.js';
 import type { IceServerUrl } from './urls.js';
@@ -30,6 +30,8 @@ export interface AttemptContext {
   /** Fresh transaction ids (the agent's `entropy`); default: the process-wide CSPRNG pool. */
   readonly newTransactionId?: () => Uint8Array;
   readonly tls: TurnTlsOptions | undefined;
+  /** TCP and TLS connections to servers (the transport's `connectServerStream`); none: TURN over TCP/TLS fails. */
+  readonly connectStream?: (target: ServerStreamTarget) => Observable<TcpConnection>;
   /** UDP attempts register here, per host socket, to get the server's datagrams. */
   readonly routes: Map<number, Attempt[]>;
   /** The attempt left `in-progress`. */
@@ -226,17 +228,20 @@ class TurnAttempt extends BaseAttempt {
     const { url, socket, server, host } = spec;
     const reliable = url.transport !== 'udp';
     let path: ServerPath;
+    let stream: StreamConnection | undefined;
     if (reliable) {
       const servername = isIP(url.host) === 0 ? url.host : undefined;
-      path = new StreamConnection(
-        {
-          address: server.address,
-          port: server.port,
-          localAddress: host.address,
-          tls: url.transport === 'tls' ? { ...context.tls, servername } : undefined,
-        },
-        { message: (bytes) => this.deliver(bytes), lost: (reason) => this.lost(reason) },
-      );
+      const target: ServerStreamTarget = {
+        address: server.address,
+        port: server.port,
+        localAddress: host.address,
+        tls: url.transport === 'tls' ? { ...context.tls, servername } : undefined,
+      };
+      stream = new StreamConnection(context.connectStream?.(target) ?? noStreams(context.scheduler), {
+        message: (bytes) => this.deliver(bytes),
+        lost: (reason) => this.lost(reason),
+      });
+      path = stream;
     } else {
       path = {
         send: (bytes) => socket.send(bytes, server.port, server.address),
@@ -266,7 +271,8 @@ class TurnAttempt extends BaseAttempt {
         if (context.tracing?.() === true) context.transaction?.(this, { step: 'dropped', reason, length });
       },
     });
-    this.client.start();
+    this.client.start(); // over TCP/TLS the Allocate waits for the connection, opened now
+    stream?.open();
   }
 
   override get relay(): TurnRelaySocket | undefined {
@@ -333,4 +339,12 @@ class TurnAttempt extends BaseAttempt {
     this.fail({ kind: 'turn-connection', reason, fatal: true });
     this.client.connectionLost();
   }
+}
+
+/** Fails a TURN-over-TCP/TLS attempt on a transport without `connectServerStream`, a moment later (on the scheduler). */
+function noStreams(scheduler: SchedulerLike): Observable<never> {
+  const why = new Error(
+    'the transport cannot open TCP or TLS connections to servers (no connectServerStream)',
+  );
+  return timer(0, scheduler).pipe(switchMap(() => throwError(() => why)));
 }

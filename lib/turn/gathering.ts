@@ -6,12 +6,18 @@
  * agent feeds it host sockets and gets candidates and relay sockets back
  * through {@link ServerGatheringHooks}.
  */
-import type { SchedulerLike, Subscription } from 'rxjs';
+import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { Candidate } from '../candidate-types.js';
 import { ipVersion } from '../core/address.js';
 import type { StunAddress } from '../stun/types.js';
 import { endpoint, type ServerTrace } from '../trace-events.js';
-import type { InboundPacket, PacketSocket } from '../transport/types.js';
+import type {
+  InboundPacket,
+  PacketSocket,
+  ServerStreamTarget,
+  TcpConnection,
+  TurnTlsOptions,
+} from '../transport/types.js';
 import { type Attempt, type AttemptContext, startAttempt } from './attempts.js';
 import { reflexiveCandidate } from './candidates.js';
 import type { TurnRelaySocket } from './relay-socket.js';
@@ -22,7 +28,6 @@ import {
   type IceServerAttemptStats,
   type IceServerCounters,
 } from './server-stats.js';
-import type { TurnTlsOptions } from './stream-connection.js';
 import type { ServerRetransmission } from './transactions.js';
 import type { IceServerUrl } from './urls.js';
 
@@ -54,6 +59,8 @@ export interface ServerGatheringConfig {
   /** Fresh transaction ids (the agent's `entropy`); default: the process-wide CSPRNG pool. */
   readonly newTransactionId?: () => Uint8Array;
   readonly tls?: TurnTlsOptions;
+  /** TCP and TLS connections to servers (the transport's `connectServerStream`); none: TURN over TCP/TLS fails. */
+  readonly connectStream?: (target: ServerStreamTarget) => Observable<TcpConnection>;
   /** Name resolution (default `dns.lookup`). */
   readonly lookup?: HostLookup;
   readonly hooks: ServerGatheringHooks;
@@ -86,6 +93,7 @@ export class ServerGathering {
       retransmission: config.retransmission,
       newTransactionId: config.newTransactionId,
       tls: config.tls,
+      connectStream: config.connectStream,
       routes: this.routes,
       settle: (attempt) => this.settle(attempt),
       mapped: (attempt, mapped) => this.onMapped(attempt, mapped),

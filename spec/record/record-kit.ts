@@ -81,19 +81,23 @@ export async function recordedExchange(
 }
 
 /**
- * A recorded controlling agent on 10.0.0.1 and a plain controlled one on
- * 10.0.0.2, on a virtual network with 10 ms links, under one FastScheduler.
- * Not wired: the spec signals (and breaks links) as it needs.
+ * A controlling agent on 10.0.0.1 made by `record` (with `extra` options) and
+ * a plain controlled one on 10.0.0.2, on a virtual network with 10 ms links,
+ * under one FastScheduler. Not wired: the spec signals (and breaks links) as it needs.
  */
-export function recordedVirtualPair(): {
+export function virtualPairRecordedBy<A>(
+  record: (options: IceAgentOptions) => A,
+  extra: Partial<IceAgentOptions> = {},
+): {
   readonly scheduler: FastScheduler;
   readonly net: VirtualNetwork;
-  readonly a: Recorded;
+  readonly a: A;
   readonly b: IceAgent;
 } {
   const scheduler = new FastScheduler();
   const net = new VirtualNetwork({ scheduler, latency: 10 });
-  const a = recorded({
+  const a = record({
+    ...extra,
     role: 'controlling',
     scheduler,
     transport: net.createHost('a', { addresses: ['10.0.0.1'] }),
@@ -104,4 +108,9 @@ export function recordedVirtualPair(): {
     transport: net.createHost('b', { addresses: ['10.0.0.2'] }),
   });
   return { scheduler, net, a, b };
+}
+
+/** {@link virtualPairRecordedBy} with `recordSession` into memory: `a` is the agent and its lines. */
+export function recordedVirtualPair(extra: Partial<IceAgentOptions> = {}) {
+  return virtualPairRecordedBy(recorded, extra);
 }

@@ -6,24 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { IceAgent, type IceAgentOptions, InvalidArgumentError, recordSession } from '../../lib/index.js';
-import { FastScheduler, replaySession, VirtualNetwork } from '../../lib/testing/index.js';
-import { wire } from './record-kit.js';
+import { type IceAgent, type IceAgentOptions, InvalidArgumentError, recordSession } from '../../lib/index.js';
+import { replaySession } from '../../lib/testing/index.js';
+import { virtualPairRecordedBy, wire } from './record-kit.js';
 
 /** Runs a 2 s session between a recorded agent built by `record` and a plain peer. */
 function session(record: (options: IceAgentOptions) => IceAgent): void {
-  const scheduler = new FastScheduler();
-  const net = new VirtualNetwork({ scheduler, latency: 10 });
-  const a = record({
-    role: 'controlling',
-    scheduler,
-    transport: net.createHost('a', { addresses: ['10.0.0.1'] }),
-  });
-  const b = new IceAgent({
-    role: 'controlled',
-    scheduler,
-    transport: net.createHost('b', { addresses: ['10.0.0.2'] }),
-  });
+  const { scheduler, a, b } = virtualPairRecordedBy(record);
   wire(a, b);
   wire(b, a);
   a.gatherCandidates();

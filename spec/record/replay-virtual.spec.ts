@@ -178,27 +178,35 @@ describe('record and replay on the virtual network', () => {
 
   it('refuses to record what it cannot replay', () => {
     const sink = () => undefined;
-    expect(() =>
-      recordSession(
-        {
-          role: 'controlled',
-          iceServers: [{ urls: 'turn:198.51.100.2?transport=tcp', username: 'u', credential: 'p' }],
-        },
-        sink,
-      ),
-    ).toThrow(InvalidOptionError);
-    expect(() =>
-      recordSession(
-        {
-          role: 'controlled',
-          iceServers: [{ urls: 'turns:turn.example.org', username: 'u', credential: 'p' }],
-        },
-        sink,
-      ),
-    ).toThrow(/over UDP only/);
+    expect(() => recordSession({ role: 'controlled', mdns: 'publish' }, sink)).toThrow(InvalidOptionError);
     expect(() => recordSession({ role: 'controlled', mdns: 'publish' }, sink)).toThrow(/mdns/);
     expect(() =>
       recordSession({ role: 'controlled', nomination: { choose: () => undefined } as never }, sink),
     ).toThrow(/nomination/);
+  });
+
+  it('records TURN over TCP and TLS; on a transport that cannot open server streams, the error replays', () => {
+    const { scheduler, a, b } = recordedVirtualPair({
+      iceServers: [
+        { urls: 'turn:10.0.0.9?transport=tcp', username: 'u', credential: 'p' },
+        { urls: 'turns:10.0.0.9', username: 'u', credential: 'p' },
+      ],
+    });
+    const errors: string[] = [];
+    a.agent.errors$.subscribe((e) => errors.push(`${e.url} ${e.kind} ${e.reason}`));
+    a.agent.gatherCandidates();
+    scheduler.advanceBy(100);
+    const why = 'the transport cannot open TCP or TLS connections to servers (no connectServerStream)';
+    expect(errors).toEqual([
+      `turn:10.0.0.9?transport=tcp turn-connection ${why}`,
+      `turns:10.0.0.9 turn-connection ${why}`,
+    ]);
+    expect(a.agent.getLocalCandidates().map((c) => c.type)).toEqual(['host']);
+    a.agent.stop();
+    b.stop();
+    const replay = replaySession(a.lines);
+    expect(replay.mismatch).toBeUndefined();
+    expect(replay.outputs).toEqual(replay.recorded);
+    expect(replay.outputs.filter((o) => o.k === 'emit' && o.stream === 'errors$')).toHaveLength(2);
   });
 });
