@@ -64,6 +64,7 @@ export { isMdnsHostname } from './mdns/names.js';
 export type { IceAgentOptions, IceServer } from './options.js';
 export type * from './record/record-lines.js';
 export { isOutput, RECORDING_VERSION } from './record/record-lines.js';
+export type * from './record/record-mdns-lines.js';
 export { type NumberedLine, type ParsedRecording, parseRecording } from './record/record-parse.js';
 export { type RecordingSink, recordSession } from './record/record-session.js';
 export type * from './record/record-tcp-lines.js';

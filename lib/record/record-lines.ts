@@ -10,6 +10,7 @@
  * @module
  */
 import type { HostAddress } from '../transport/types.js';
+import type { MdnsInputLine } from './record-mdns-lines.js';
 import type { TcpBufferedLine, TcpInputLine, TcpOutputLine } from './record-tcp-lines.js';
 
 /** What every line has: its kind and its time. */
@@ -29,7 +30,7 @@ export interface StartLine extends Timed<'start'> {
   readonly v: number;
   /** Options as given, minus functions, scheduler and transport; a bigint as `{ "bigint": "…" }`. */
   readonly options: Readonly<Record<string, unknown>>;
-  /** Which optional TCP functions the recorded transport had (absent: none). */
+  /** Which optional functions the recorded transport had (absent: none). */
   readonly transport?: {
     /** `listenTcp` and `connectTcp`. */
     readonly tcp: boolean;
@@ -37,6 +38,10 @@ export interface StartLine extends Timed<'start'> {
     readonly reserveTcpPort: boolean;
     /** `connectServerStream` (TURN over TCP/TLS); absent in recordings made before it existed. */
     readonly serverStreams?: boolean;
+    /** `resolveMdns`; absent in recordings made before mDNS was recorded. */
+    readonly resolveMdns?: boolean;
+    /** `publishMdns`; absent likewise. */
+    readonly publishMdns?: boolean;
   };
 }
 
@@ -189,7 +194,8 @@ export type InputLine =
   | PacketLine
   | SocketEndLine
   | TransportClosedLine
-  | TcpInputLine;
+  | TcpInputLine
+  | MdnsInputLine;
 
 /** Lines answering the agent's own questions, consumed in order. */
 export type AnswerLine = DrawLine | RandomLine | HostsLine | ClaimLine | TcpBufferedLine;

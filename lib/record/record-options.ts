@@ -15,14 +15,12 @@ export const RECORDED_RANDOM = 'recorded';
 
 /**
  * The JSON form of `options` for the `start` line.
- * @throws InvalidOptionError for what a recording cannot capture: mDNS
- *   publishing or custom mDNS functions, a custom nomination policy or any
- *   other function.
+ * @throws InvalidOptionError for what a recording cannot capture: custom
+ *   mDNS functions, a custom nomination policy or any other function.
  */
 export function recordableOptions(options: IceAgentOptions): Record<string, unknown> {
   if (typeof options !== 'object' || options === null)
     throw new InvalidOptionError('options must be an object');
-  if (options.mdns === 'publish') throw new InvalidOptionError("recordSession cannot record mdns: 'publish'");
   const json: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || REPLACED.has(key)) continue;

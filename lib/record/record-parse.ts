@@ -63,6 +63,9 @@ const FIELDS: Record<string, Record<string, FieldType>> = {
   'tcp-write': { conn: 'number', hex: 'hex' },
   'tcp-close': { conn: 'number', how: 'string' },
   'tcp-release': { op: 'number' },
+  'mdns-address': { id: 'number', address: 'string' },
+  'mdns-end': { id: 'number' },
+  'mdns-malformed': { id: 'number' },
 };
 
 /**

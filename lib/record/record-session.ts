@@ -37,13 +37,12 @@ export type { RecordingSink } from './recorder.js';
  *
  * The log holds secrets (ICE and TURN credentials, the application's data):
  * keep it as private as the session. Throws `InvalidOptionError` for
- * `mdns: 'publish'` or options holding functions (custom nomination policies,
- * mDNS functions). TURN over TCP and TLS is recorded like ICE-TCP (the
+ * options holding functions (custom nomination policies, mDNS functions). TURN over TCP and TLS is recorded like ICE-TCP (the
  * transport's `connectServerStream`, TLS inside it: the log holds the plain
  * bytes). Server names are looked up with the transport's `lookupHost`
  * (else `dns.lookup`) and the answers logged; the `ipFilter` is applied before the host
- * addresses are logged. A recorded agent does not resolve `.local`
- * candidates. The scheduler must fire its timers asynchronously (the default
+ * addresses are logged. mDNS look-ups are the transport's, their answers
+ * logged; so are the datagrams its mDNS sockets drop. The scheduler must fire its timers asynchronously (the default
  * one, `FastScheduler` and RxJS's `TestScheduler` do).
  *
  * @throws InvalidOptionError for options a recording cannot capture (above),
@@ -86,6 +85,8 @@ export function recordSession(options: IceAgentOptions, sink: RecordingSink): Ic
     tcp: typeof transport.listenTcp === 'function' && typeof transport.connectTcp === 'function',
     reserveTcpPort: typeof transport.reserveTcpPort === 'function',
     serverStreams: typeof transport.connectServerStream === 'function',
+    resolveMdns: typeof transport.resolveMdns === 'function',
+    publishMdns: typeof transport.publishMdns === 'function',
   };
   const start = { k: 'start', v: RECORDING_VERSION, options: json, transport: capabilities } as const;
   return recorder.input(start, () => {

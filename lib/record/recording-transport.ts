@@ -2,8 +2,8 @@
  * The transport a recorded agent runs on: the real one underneath; what it
  * tells the agent is logged (host addresses, sockets bound, datagrams
  * received, ufrag claims, shutdown) and what the agent sends is logged as
- * output; its TCP and name lookups too (`recording-tcp.ts`). No mDNS (a
- * recorded agent does not resolve `.local` candidates).
+ * output; its TCP and name lookups too (`recording-tcp.ts`), and its mDNS
+ * look-ups and publications (`recording-mdns.ts`).
  * @module
  */
 import { defer, Observable, share } from 'rxjs';
@@ -21,6 +21,7 @@ import type {
 import { dnsLookup } from '../turn/resolve.js';
 import { toHex } from './record-lines.js';
 import type { Recorder } from './recorder.js';
+import { RecordingMdns } from './recording-mdns.js';
 import { RecordingTcp } from './recording-tcp.js';
 import { settleOnce } from './settle-once.js';
 
@@ -45,6 +46,13 @@ export class RecordingTransport implements Transport {
   readonly reserveTcpPort?: (address: string, ports?: PortRange) => Observable<TcpPortReservation>;
   /** Set when the inner transport has it: TURN over TCP/TLS, logged as TCP connections (plain bytes). */
   readonly connectServerStream?: (target: ServerStreamTarget) => Observable<TcpConnection>;
+  /** Set when the inner transport has it: its answers and dropped datagrams, logged. */
+  readonly resolveMdns?: (hostname: string, onMalformed?: () => void) => Observable<string>;
+  /** Set when the inner transport has it: its dropped datagrams, logged. */
+  readonly publishMdns?: (
+    records: ReadonlyMap<string, string>,
+    onMalformed?: () => void,
+  ) => Observable<never>;
   private binds = 0;
   private readonly tcp: RecordingTcp;
 
@@ -61,6 +69,16 @@ export class RecordingTransport implements Transport {
     const tcp = new RecordingTcp(recorder);
     this.tcp = tcp;
     const { claimUfrag, releaseUfrag, listenTcp, connectTcp, reserveTcpPort, connectServerStream } = inner;
+    const { resolveMdns, publishMdns } = inner;
+    const mdns = new RecordingMdns(recorder);
+    if (resolveMdns !== undefined) {
+      this.resolveMdns = (hostname, onMalformed) =>
+        mdns.resolve((dropped) => resolveMdns.call(inner, hostname, dropped), onMalformed);
+    }
+    if (publishMdns !== undefined) {
+      this.publishMdns = (records, onMalformed) =>
+        mdns.publish((dropped) => publishMdns.call(inner, records, dropped), onMalformed);
+    }
     if (listenTcp !== undefined && connectTcp !== undefined) {
       this.listenTcp = (address, ports) => tcp.listen(listenTcp.call(inner, address, ports));
       this.connectTcp = (local, address, port, localPort) =>

@@ -8,6 +8,7 @@
 import { Observable, Subject, type Subscriber } from 'rxjs';
 import { BindError } from '../errors.js';
 import { fromHex, type RecordLine, type StartLine, toHex } from '../record/record-lines.js';
+import type { MdnsInputLine } from '../record/record-mdns-lines.js';
 import type { TcpInputLine } from '../record/record-tcp-lines.js';
 import type {
   HostAddress,
@@ -21,6 +22,7 @@ import type {
   Transport,
 } from '../transport/types.js';
 import type { ReplayClock } from './replay-clock.js';
+import { ReplayMdns } from './replay-mdns.js';
 import type { ReplayTcp } from './replay-tcp.js';
 
 type Bound = Extract<RecordLine, { k: 'bound' | 'bind-error' }>;
@@ -44,6 +46,14 @@ export class ReplayTransport implements Transport {
   readonly reserveTcpPort?: (address: string, ports?: PortRange) => Observable<TcpPortReservation>;
   /** Present when the recorded transport had it: the recorded TURN-over-TCP/TLS connections. */
   readonly connectServerStream?: (target: ServerStreamTarget) => Observable<TcpConnection>;
+  /** Present when the recorded transport had it: the recorded look-ups. */
+  readonly resolveMdns?: (hostname: string, onMalformed?: () => void) => Observable<string>;
+  /** Present when the recorded transport had it: the recorded dropped datagrams. */
+  readonly publishMdns?: (
+    records: ReadonlyMap<string, string>,
+    onMalformed?: () => void,
+  ) => Observable<never>;
+  private readonly mdns: ReplayMdns;
   private readonly pending = new Map<number, Subscriber<PacketSocket>>();
   private readonly sockets = new Map<number, ReplaySocket>();
   private binds = 0;
@@ -66,6 +76,10 @@ export class ReplayTransport implements Transport {
     }
     if (capabilities?.reserveTcpPort) this.reserveTcpPort = () => tcp.operation<TcpPortReservation>();
     if (capabilities?.serverStreams) this.connectServerStream = () => tcp.operation<TcpConnection>();
+    const mdns = new ReplayMdns(clock);
+    this.mdns = mdns;
+    if (capabilities?.resolveMdns) this.resolveMdns = (_hostname, onMalformed) => mdns.resolve(onMalformed);
+    if (capabilities?.publishMdns) this.publishMdns = (_records, onMalformed) => mdns.publish(onMalformed);
     if (clock.has('claim')) {
       this.claimUfrag = (ufrag) => {
         const answer = clock.take('claim', `the ufrag ${ufrag}`);
@@ -127,6 +141,8 @@ export class ReplayTransport implements Transport {
       this.closed$.next();
     } else if (record.k.startsWith('tcp-') || record.k === 'lookup') {
       this.tcp.deliver(record as TcpInputLine);
+    } else if (record.k.startsWith('mdns-')) {
+      this.mdns.deliver(record as MdnsInputLine);
     }
   }
 

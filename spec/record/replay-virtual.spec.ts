@@ -1,4 +1,5 @@
 /** Record and replay on the virtual network: a direct session and one through the virtual TURN server. */
+import { NEVER } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   IceAgent,
@@ -178,11 +179,16 @@ describe('record and replay on the virtual network', () => {
 
   it('refuses to record what it cannot replay', () => {
     const sink = () => undefined;
-    expect(() => recordSession({ role: 'controlled', mdns: 'publish' }, sink)).toThrow(InvalidOptionError);
-    expect(() => recordSession({ role: 'controlled', mdns: 'publish' }, sink)).toThrow(/mdns/);
+    expect(() =>
+      recordSession({ role: 'controlled', nomination: { choose: () => undefined } as never }, sink),
+    ).toThrow(InvalidOptionError);
     expect(() =>
       recordSession({ role: 'controlled', nomination: { choose: () => undefined } as never }, sink),
     ).toThrow(/nomination/);
+    expect(() => recordSession({ role: 'controlled', mdnsResolver: () => NEVER }, sink)).toThrow(
+      /mdnsResolver/,
+    );
+    expect(() => recordSession({ role: 'controlled', mdns: 'publish' }, sink)).not.toThrow();
   });
 
   it('records TURN over TCP and TLS; on a transport that cannot open server streams, the error replays', () => {
