@@ -147,8 +147,7 @@ export class IceAgent {
       () => resolved.scheduler.now(),
       (active) => {
         this.driver.setTracing(active);
-        if (active) this.credentialsWatch.arm();
-        else this.credentialsWatch.disarm();
+        if (active) this.credentialsWatch.listening();
       },
     );
     const context: AgentContext = {

@@ -1,7 +1,12 @@
 /**
- * The `remote-credentials-missing` warning: one timer on the scheduler,
- * armed only while `trace$` has a subscriber, from `gatherCandidates()` (or
- * `restart()`) until remote credentials arrive. A warning, never a failure.
+ * The `remote-credentials-missing` warning: one timer on the scheduler from
+ * `gatherCandidates()` (or `restart()`) until remote credentials arrive. A
+ * warning, never a failure.
+ *
+ * The timer runs whether or not `trace$` has a subscriber, so that tracing
+ * changes nothing the agent schedules: a recording made without a trace
+ * replays with one (the timeline does that) timer for timer. A subscriber
+ * that comes after the timer fired gets the warning at once.
  * @internal
  * @module
  */
@@ -10,9 +15,11 @@ import { type AgentContext, nowOf } from './context.js';
 
 /** Watches one agent for remote credentials that do not come. */
 export class RemoteCredentialsWatch {
-  /** When the wait began (gathering started or a restart), while credentials are missing. */
+  /** When the wait began (gathering started or a restart), until credentials come or the warning is given. */
   private since: number | undefined;
   private timer: Subscription | undefined;
+  /** The timer fired with nobody listening: the next subscriber gets the warning at once. */
+  private overdue = false;
 
   /**
    * @param context the agent's shared state (options, tracer, scheduler).
@@ -27,33 +34,38 @@ export class RemoteCredentialsWatch {
   start(): void {
     this.disarm();
     this.since = this.hasCredentials() ? undefined : nowOf(this.context);
-    this.arm();
+    if (this.since === undefined) return;
+    const { scheduler, remoteCredentialsWarningAfter } = this.context.options;
+    this.timer = scheduler.schedule(() => this.fire(), remoteCredentialsWarningAfter);
   }
 
   /** Remote credentials arrived: nothing to warn about. */
   arrived(): void {
-    this.since = undefined;
     this.disarm();
   }
 
-  /** Arms the timer if someone listens and the wait is on (also when `trace$` gets its first subscriber). */
-  arm(): void {
-    const since = this.since;
-    if (since === undefined || this.timer !== undefined || !this.context.tracer.active) return;
-    const { scheduler, remoteCredentialsWarningAfter } = this.context.options;
-    const delay = Math.max(0, since + remoteCredentialsWarningAfter - nowOf(this.context));
-    this.timer = scheduler.schedule(() => this.fire(), delay);
+  /** `trace$` got its first subscriber: a warning that is due is given now. */
+  listening(): void {
+    if (this.overdue) this.warn();
   }
 
-  /** Cancels the timer (nobody listens any more, credentials came, or the agent stopped). */
+  /** Ends the wait (credentials came, or the agent stopped). */
   disarm(): void {
     this.timer?.unsubscribe();
     this.timer = undefined;
+    this.since = undefined;
+    this.overdue = false;
   }
 
   private fire(): void {
     this.timer = undefined;
+    this.overdue = true;
+    if (this.context.tracer.active) this.warn();
+  }
+
+  private warn(): void {
     const since = this.since;
+    this.overdue = false;
     if (since === undefined || this.context.stopped || this.hasCredentials()) return;
     this.since = undefined; // once per wait
     const waited = nowOf(this.context) - since;

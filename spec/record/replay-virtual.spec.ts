@@ -31,6 +31,33 @@ describe('record and replay on the virtual network', () => {
     expect(kinds(a.lines)).toMatchObject({ timer: expect.any(Number), packet: expect.any(Number) });
   });
 
+  it('replays a session with a restart whether or not trace$ is subscribed, in either direction', () => {
+    // The timeline replays recordings with trace$ subscribed. A timer armed only for a listener (the
+    // remote-credentials-missing warning, armed by restart()) shifted the timer numbers: "timer 4 is
+    // not pending". Tracing now changes nothing the agent schedules.
+    const run = (traced: boolean) => {
+      const { scheduler, a, b } = recordedVirtualPair();
+      if (traced) a.agent.trace$.subscribe(() => undefined);
+      wire(a.agent, b);
+      wire(b, a.agent);
+      a.agent.gatherCandidates();
+      b.gatherCandidates();
+      scheduler.advanceBy(500);
+      a.agent.restart();
+      scheduler.advanceBy(3000);
+      a.agent.stop();
+      b.stop();
+      return a.lines;
+    };
+    const subscribe = (agent: IceAgent) => agent.trace$.subscribe(() => undefined);
+    for (const lines of [run(false), run(true)]) {
+      for (const replay of [replaySession(lines), replaySession(lines, { onAgent: subscribe })]) {
+        expect(replay.mismatch).toBeUndefined();
+        expect(replay.outputs).toEqual(replay.recorded);
+      }
+    }
+  });
+
   it('replays a session relayed by a TURN server (allocation, permissions, consent with a given random)', () => {
     const scheduler = new FastScheduler();
     const net = new VirtualNetwork({ scheduler, latency: 10 });
