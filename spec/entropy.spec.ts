@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { drawUint64, type Entropy, randomNumbers, transactionIds } from '../lib/entropy.js';
 import { IceAgent, InvalidOptionError } from '../lib/index.js';
 import { randomMdnsHostname } from '../lib/mdns/names.js';
-import { FastScheduler, mulberry32, VirtualNetwork } from '../lib/testing/index.js';
-
-/** A seeded byte source, for tests only. */
-function seeded(seed: number): Entropy {
-  const random = mulberry32(seed);
-  return (target) => {
-    for (let i = 0; i < target.length; i++) target[i] = Math.floor(random() * 256);
-  };
-}
+import { FastScheduler, seededEntropy as seeded, VirtualNetwork } from '../lib/testing/index.js';
 
 function agentWith(entropy: Entropy | undefined): IceAgent {
   const scheduler = new FastScheduler();

@@ -27,7 +27,7 @@ export {
   type NatStats,
   type VirtualNat,
 } from './nat-types.js';
-export { mulberry32 } from './prng.js';
+export { mulberry32, seededEntropy } from './prng.js';
 export {
   type ReplayMismatch,
   type ReplayOptions,

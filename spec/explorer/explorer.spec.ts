@@ -93,3 +93,27 @@ describe('parseScenario', () => {
     expect(() => parseScenario('[]')).toThrow(/top level/);
   });
 });
+
+describe('traced runs', () => {
+  it('a traced run (--scenario) is the session the untraced run was: same actions, same outcome', () => {
+    // A replay with --scenario subscribes trace$; it must run the session that failed. (Tracing used to
+    // arm a timer of its own at every wait for remote credentials, which shifted a recording's timers.)
+    const drawn = fc.sample(scenarioArb, { seed: 11, numRuns: 40 });
+    const withRestart = drawn.filter((s) => s.a.restartAt !== null || s.b.restartAt !== null);
+    expect(withRestart.length).toBeGreaterThan(5);
+    for (const s of drawn) {
+      const plain = runScenario(s);
+      const lines: string[] = [];
+      const traced = runScenario(s, { log: (line) => lines.push(line) });
+      expect(lines.length).toBeGreaterThan(0);
+      const outcome = (r: typeof plain) => [
+        r.actions,
+        r.connectedAt,
+        r.endedAt,
+        r.violations.length,
+        r.ufrags,
+      ];
+      expect(outcome(traced)).toEqual(outcome(plain));
+    }
+  });
+});
