@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runScenario } from './runner.js';
-import { parseScenario, type Scenario } from './scenario.js';
+import { parseScenario, pathExists, type Scenario } from './scenario.js';
 
 /** Runs `scenario` (an object, or the one-line JSON `npm run explore` prints) and expects no invariant broken. */
 function expectClean(scenario: Scenario | string): void {
@@ -402,5 +402,21 @@ describe('explorer regressions: a restart while our nomination is in flight', ()
     expectClean(
       '{"seed":1973652148,"a":{"nat":"symmetric","role":"controlling","stun":false,"turn":true,"credentialsDelay":2022,"candidateDelay":0,"trickleStep":1,"endOfCandidates":"prompt","lateEndDelay":1000,"restartAt":4571},"b":{"nat":"symmetric","role":"controlled","stun":false,"turn":true,"credentialsDelay":0,"candidateDelay":0,"trickleStep":0,"endOfCandidates":"prompt","lateEndDelay":1000,"restartAt":9},"link":{"latency":0,"jitter":1,"loss":0.01,"duplicate":0.01,"reorder":0},"serverLinkA":{"latency":282,"jitter":0,"loss":0.01,"duplicate":0,"reorder":0},"serverLinkB":{"latency":3,"jitter":27,"loss":0.29,"duplicate":0,"reorder":0.16},"lite":false,"answerHints":false}',
     );
+  });
+});
+
+describe('explorer regressions: a relay lost to loss', () => {
+  it("inv 1 not owed: a's only way in was its relay, and every answer to its Allocate was lost (explore seed 20261234, #37403 shrunk)", () => {
+    // serverLinkA loses 3 % each way; the server allocated at 657 ms, and its answer and the answers to
+    // the 3 retransmissions were all lost (turn-allocate, no answer after 4 transmissions). b is behind a
+    // symmetric NAT and a has no srflx: without a's relay there is no path, so b's failure at the PAC
+    // timer is no violation. The explorer used to judge the path from the scenario alone.
+    const scenario = parseScenario(
+      '{"seed":2,"a":{"nat":"fullCone","role":"controlling","stun":false,"turn":true,"credentialsDelay":0,"candidateDelay":0,"trickleStep":1,"endOfCandidates":"prompt","lateEndDelay":1000,"restartAt":0},"b":{"nat":"symmetric","role":"controlling","stun":false,"turn":true,"credentialsDelay":0,"candidateDelay":1045,"trickleStep":0,"endOfCandidates":"prompt","lateEndDelay":1000,"restartAt":null},"link":{"latency":0,"jitter":0,"loss":0,"duplicate":0.01,"reorder":0.01},"serverLinkA":{"latency":170,"jitter":95,"loss":0.03,"duplicate":0,"reorder":0.01},"serverLinkB":{"latency":288,"jitter":5,"loss":0,"duplicate":0.07,"reorder":0.06},"lite":false,"answerHints":false}',
+    );
+    expect(pathExists(scenario)).toBe(true); // as drawn
+    const result = runScenario(scenario);
+    expect(result.violations).toEqual([]);
+    expect([result.pathExists, result.enforced]).toEqual([false, false]); // as run: a's relay is gone
   });
 });
