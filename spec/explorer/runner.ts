@@ -6,7 +6,10 @@
  * - `connect` (1): where a path exists ({@link pathExists}) and the links
  *   are reliable enough that the RFC's retransmissions must get through
  *   (see {@link reliable}), both agents select a pair of their current
- *   generation and are `connected`/`completed` by {@link connectBound}.
+ *   generation and are `connected`/`completed` by {@link connectBound}. The
+ *   path is judged as run: a relay or srflx whose every transmission was
+ *   lost (a lossy server link) is no path; over a lossless one, such a loss
+ *   is itself a violation.
  * - `agree` (1): then one's selected local candidate is, as seen through its
  *   NAT, the other's selected remote candidate, both ways.
  * - `pac` (2): no `failed` for want of checks before the PAC timer
