@@ -17,6 +17,14 @@ export function recorded(options: IceAgentOptions): Recorded {
   return { agent, lines };
 }
 
+/** Signalling both ways between a recorded agent and its peer ({@link wire}), then both gather. */
+export function start(a: IceAgent, b: IceAgent): void {
+  wire(a, b);
+  wire(b, a);
+  a.gatherCandidates();
+  b.gatherCandidates();
+}
+
 /** Trickle signaling from `from` to `to`: credentials at once, candidates as they come, then end-of-candidates. */
 export function wire(from: IceAgent, to: IceAgent): void {
   const { ufrag, pwd } = from.getLocalCredentials();
@@ -59,10 +67,7 @@ export async function recordedExchange(
     () => a.agent.stop(),
     () => b.stop(),
   );
-  wire(a.agent, b);
-  wire(b, a.agent);
-  a.agent.gatherCandidates();
-  b.gatherCandidates();
+  start(a.agent, b);
   await Promise.all([connected(a.agent), connected(b)]);
   const atA = firstValueFrom(a.agent.data$.pipe(take(5), toArray()));
   for (let i = 0; i < 5; i++) {

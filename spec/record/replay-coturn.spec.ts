@@ -9,7 +9,7 @@ import { IceAgent, type IceAgentOptions, type IceServer } from '../../lib/index.
 import type { OutputLine } from '../../lib/record/record-lines.js';
 import { replaySession } from '../../lib/testing/index.js';
 import { type Coturn, coturnAvailable, startCoturn, startTlsFront, stopCoturn } from '../helpers/coturn.js';
-import { connected, kinds, recorded, wire } from './record-kit.js';
+import { connected, kinds, recorded, start } from './record-kit.js';
 
 /** A hang guard, not an assertion: coturn and two agents on a loaded machine. */
 const TIMEOUT = 90_000;
@@ -28,10 +28,7 @@ async function recordRelayed(
   const a = recorded({ role: 'controlling', ...options });
   const b = new IceAgent({ role: 'controlled', ...options });
   try {
-    wire(a.agent, b);
-    wire(b, a.agent);
-    a.agent.gatherCandidates();
-    b.gatherCandidates();
+    start(a.agent, b);
     await Promise.all([connected(a.agent), connected(b)]);
     a.agent.send(new TextEncoder().encode('relayed'));
     await new Promise((resolve) => setTimeout(resolve, 200));

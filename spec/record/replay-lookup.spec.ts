@@ -8,7 +8,7 @@ import { map, type Observable, of, throwError, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { IceAgent, type Transport } from '../../lib/index.js';
 import { FastScheduler, NAT_PRESETS, replaySession, VirtualNetwork } from '../../lib/testing/index.js';
-import { kinds, recorded, wire } from './record-kit.js';
+import { kinds, recorded, start } from './record-kit.js';
 
 /** `host` with `lookupHost` as its resolver. */
 function named(host: Transport, lookupHost: (name: string) => Observable<readonly string[]>): Transport {
@@ -35,10 +35,7 @@ function runWithResolver(
   const a = recorded({ role: 'controlling', scheduler, transport: named(hostA, resolver), iceServers });
   const b = new IceAgent({ role: 'controlled', scheduler, transport: hostB });
   watch?.(a.agent);
-  wire(a.agent, b);
-  wire(b, a.agent);
-  a.agent.gatherCandidates();
-  b.gatherCandidates();
+  start(a.agent, b);
   scheduler.advanceBy(10_000);
   a.agent.stop();
   b.stop();

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { IceAgent, type Transport } from '../../lib/index.js';
 import type { MdnsPublisher, MdnsResolver } from '../../lib/mdns/agent-mdns.js';
 import { FastScheduler, replaySession, VirtualNetwork } from '../../lib/testing/index.js';
-import { kinds, recorded, wire } from './record-kit.js';
+import { kinds, recorded, start } from './record-kit.js';
 
 /**
  * A name registry standing in for the multicast group, on the scheduler: a
@@ -60,10 +60,7 @@ describe('record and replay with mDNS', () => {
     });
     const signalled: string[] = [];
     a.agent.candidates$.subscribe((c) => signalled.push(c.address));
-    wire(a.agent, b);
-    wire(b, a.agent);
-    a.agent.gatherCandidates();
-    b.gatherCandidates();
+    start(a.agent, b);
     scheduler.advanceBy(1000);
     const stats = a.agent.getStats();
     expect(signalled).toHaveLength(1);

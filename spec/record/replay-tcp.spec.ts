@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IceAgent } from '../../lib/index.js';
 import { FastScheduler, replaySession, VirtualNetwork } from '../../lib/testing/index.js';
 import { VirtualTcpNetwork, withTcp } from '../../lib/testing/virtual-tcp.js';
-import { kinds, recorded, recordedExchange, wire } from './record-kit.js';
+import { kinds, recorded, recordedExchange, start } from './record-kit.js';
 
 /** Real sockets, real time: a hang guard, not an assertion (the agents connect in well under a second when idle). */
 const REAL_TCP_TIMEOUT = 90_000;
@@ -41,10 +41,7 @@ describe('record and replay of ICE-TCP sessions', () => {
     const b = new IceAgent({ role: 'controlled', scheduler, transport: hostB, tcp: true });
     const atA: string[] = [];
     a.agent.data$.subscribe((d) => atA.push(new TextDecoder().decode(d)));
-    wire(a.agent, b);
-    wire(b, a.agent);
-    a.agent.gatherCandidates();
-    b.gatherCandidates();
+    start(a.agent, b);
     scheduler.advanceBy(5000);
     b.send(text('hello over tcp'));
     a.agent.send(text('and back'));
@@ -72,10 +69,7 @@ describe('record and replay of ICE-TCP sessions', () => {
     const hostB = withTcp(net.createHost('b', { addresses: ['10.0.0.2'] }), tcpNet, { blockUdp: true });
     const a = recorded({ role: 'controlling', scheduler, transport: hostA, tcp: 'only' });
     const b = new IceAgent({ role: 'controlled', scheduler, transport: hostB, tcp: 'only' });
-    wire(a.agent, b);
-    wire(b, a.agent);
-    a.agent.gatherCandidates();
-    b.gatherCandidates();
+    start(a.agent, b);
     scheduler.advanceBy(5000);
     expect(a.agent.getStats().selectedPair).toBeDefined();
     for (const end of tcpNet.connections) if (end.localAddress === '10.0.0.2') end.pauseReading(true);

@@ -8,7 +8,7 @@ import { filter } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IceAgent, UdpMux } from '../../lib/index.js';
 import { replaySession } from '../../lib/testing/index.js';
-import { connected, failed, kinds, recorded, recordedExchange, wire } from './record-kit.js';
+import { connected, failed, kinds, recorded, recordedExchange, start, wire } from './record-kit.js';
 
 /** Real sockets, real time: a hang guard, not an assertion (the agents connect in well under a second when idle). */
 const REAL_UDP_TIMEOUT = 90_000;
@@ -78,10 +78,7 @@ describe('record and replay over real UDP on 127.0.0.1', () => {
         () => a.agent.stop(),
         () => b.stop(),
       );
-      wire(a.agent, b);
-      wire(b, a.agent);
-      a.agent.gatherCandidates();
-      b.gatherCandidates();
+      start(a.agent, b);
       await Promise.all([connected(a.agent), connected(b)]);
       a.agent.stop();
 

@@ -9,15 +9,12 @@ import {
   recordSession,
 } from '../../lib/index.js';
 import { FastScheduler, replaySession, VirtualNetwork } from '../../lib/testing/index.js';
-import { kinds, recorded, recordedVirtualPair, wire } from './record-kit.js';
+import { kinds, recorded, recordedVirtualPair, start, wire } from './record-kit.js';
 
 describe('record and replay on the virtual network', () => {
   it('replays a direct session byte for byte, at the same virtual times', () => {
     const { scheduler, a, b } = recordedVirtualPair();
-    wire(a.agent, b);
-    wire(b, a.agent);
-    a.agent.gatherCandidates();
-    b.gatherCandidates();
+    start(a.agent, b);
     scheduler.advanceBy(3000);
     a.agent.send(new TextEncoder().encode('hello'));
     scheduler.advanceBy(20_000);
@@ -38,10 +35,7 @@ describe('record and replay on the virtual network', () => {
     const run = (traced: boolean) => {
       const { scheduler, a, b } = recordedVirtualPair();
       if (traced) a.agent.trace$.subscribe(() => undefined);
-      wire(a.agent, b);
-      wire(b, a.agent);
-      a.agent.gatherCandidates();
-      b.gatherCandidates();
+      start(a.agent, b);
       scheduler.advanceBy(500);
       a.agent.restart();
       scheduler.advanceBy(3000);
@@ -80,10 +74,7 @@ describe('record and replay on the virtual network', () => {
       random: () => 0.25,
     });
     const b = new IceAgent({ role: 'controlled', scheduler, transport: hostB });
-    wire(a.agent, b);
-    wire(b, a.agent);
-    a.agent.gatherCandidates();
-    b.gatherCandidates();
+    start(a.agent, b);
     scheduler.advanceBy(3000);
     expect(a.agent.getStats().state).toMatch(/^(connected|completed)$/);
     a.agent.send(new TextEncoder().encode('through the relay'));
@@ -141,10 +132,7 @@ describe('record and replay on the virtual network', () => {
   it('replays a session that fails on timeouts: the link is down, every check is retransmitted then given up', () => {
     const { scheduler, net, a, b } = recordedVirtualPair();
     net.setLink('a', 'b', { down: true });
-    wire(a.agent, b);
-    wire(b, a.agent);
-    a.agent.gatherCandidates();
-    b.gatherCandidates();
+    start(a.agent, b);
     scheduler.advanceBy(60_000);
     expect(a.agent.getStats().failureReason).toBe('checks-timed-out');
 
@@ -161,10 +149,7 @@ describe('record and replay on the virtual network', () => {
 
   it('tells where a changed recording no longer matches', () => {
     const { scheduler, a, b } = recordedVirtualPair();
-    wire(a.agent, b);
-    wire(b, a.agent);
-    a.agent.gatherCandidates();
-    b.gatherCandidates();
+    start(a.agent, b);
     scheduler.advanceBy(2000);
     a.agent.stop();
     b.stop();
