@@ -17,9 +17,8 @@ import { type AgentContext, nowOf } from './context.js';
 export class RemoteCredentialsWatch {
   /** When the wait began (gathering started or a restart), until credentials come or the warning is given. */
   private since: number | undefined;
+  /** Pending while the wait is on and not yet due; once it fired, a wait still on is overdue. */
   private timer: Subscription | undefined;
-  /** The timer fired with nobody listening: the next subscriber gets the warning at once. */
-  private overdue = false;
 
   /**
    * @param context the agent's shared state (options, tracer, scheduler).
@@ -44,9 +43,9 @@ export class RemoteCredentialsWatch {
     this.disarm();
   }
 
-  /** `trace$` got its first subscriber: a warning that is due is given now. */
+  /** `trace$` got its first subscriber: a warning that is due (the timer fired with nobody listening) is given now. */
   listening(): void {
-    if (this.overdue) this.warn();
+    if (this.since !== undefined && this.timer === undefined) this.warn();
   }
 
   /** Ends the wait (credentials came, or the agent stopped). */
@@ -54,18 +53,15 @@ export class RemoteCredentialsWatch {
     this.timer?.unsubscribe();
     this.timer = undefined;
     this.since = undefined;
-    this.overdue = false;
   }
 
   private fire(): void {
     this.timer = undefined;
-    this.overdue = true;
     if (this.context.tracer.active) this.warn();
   }
 
   private warn(): void {
     const since = this.since;
-    this.overdue = false;
     if (since === undefined || this.context.stopped || this.hasCredentials()) return;
     this.since = undefined; // once per wait
     const waited = nowOf(this.context) - since;
