@@ -7,17 +7,7 @@
  * @module
  */
 import { defer, Observable, share } from 'rxjs';
-import type {
-  HostAddress,
-  InboundPacket,
-  PacketSocket,
-  PortRange,
-  ServerStreamTarget,
-  TcpConnection,
-  TcpListener,
-  TcpPortReservation,
-  Transport,
-} from '../transport/types.js';
+import type { HostAddress, InboundPacket, PacketSocket, PortRange, Transport } from '../transport/types.js';
 import { dnsLookup } from '../turn/resolve.js';
 import { toHex } from './record-lines.js';
 import type { Recorder } from './recorder.js';
@@ -30,29 +20,21 @@ export class RecordingTransport implements Transport {
   /** Set when the inner transport has it: its shutdown, logged. */
   readonly closed$?: Observable<void>;
   /** Set when the inner transport is shared (a `UdpMux`): its answers, logged. */
-  readonly claimUfrag?: (ufrag: string) => boolean;
+  readonly claimUfrag?: Transport['claimUfrag'];
   /** Set with {@link claimUfrag}: passed on. */
-  readonly releaseUfrag?: (ufrag: string) => void;
+  readonly releaseUfrag?: Transport['releaseUfrag'];
   /** Set when the inner transport has TCP: its listeners and connections, logged. */
-  readonly listenTcp?: (address: string, ports?: PortRange) => Observable<TcpListener>;
+  readonly listenTcp?: Transport['listenTcp'];
   /** Set with {@link listenTcp}. */
-  readonly connectTcp?: (
-    localAddress: string,
-    remoteAddress: string,
-    remotePort: number,
-    localPort?: number,
-  ) => Observable<TcpConnection>;
+  readonly connectTcp?: Transport['connectTcp'];
   /** Set when the inner transport has it: its reservations, logged. */
-  readonly reserveTcpPort?: (address: string, ports?: PortRange) => Observable<TcpPortReservation>;
+  readonly reserveTcpPort?: Transport['reserveTcpPort'];
   /** Set when the inner transport has it: TURN over TCP/TLS, logged as TCP connections (plain bytes). */
-  readonly connectServerStream?: (target: ServerStreamTarget) => Observable<TcpConnection>;
+  readonly connectServerStream?: Transport['connectServerStream'];
   /** Set when the inner transport has it: its answers and dropped datagrams, logged. */
-  readonly resolveMdns?: (hostname: string, onMalformed?: () => void) => Observable<string>;
+  readonly resolveMdns?: Transport['resolveMdns'];
   /** Set when the inner transport has it: its dropped datagrams, logged. */
-  readonly publishMdns?: (
-    records: ReadonlyMap<string, string>,
-    onMalformed?: () => void,
-  ) => Observable<never>;
+  readonly publishMdns?: Transport['publishMdns'];
   private binds = 0;
   private readonly tcp: RecordingTcp;
 
@@ -68,8 +50,8 @@ export class RecordingTransport implements Transport {
   ) {
     const tcp = new RecordingTcp(recorder);
     this.tcp = tcp;
-    const { claimUfrag, releaseUfrag, listenTcp, connectTcp, reserveTcpPort, connectServerStream } = inner;
-    const { resolveMdns, publishMdns } = inner;
+    const { claimUfrag, releaseUfrag, listenTcp, connectTcp, reserveTcpPort } = inner;
+    const { connectServerStream, resolveMdns, publishMdns } = inner;
     const mdns = new RecordingMdns(recorder);
     if (resolveMdns !== undefined) {
       this.resolveMdns = (hostname, onMalformed) =>

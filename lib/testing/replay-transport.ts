@@ -14,8 +14,6 @@ import type {
   HostAddress,
   InboundPacket,
   PacketSocket,
-  PortRange,
-  ServerStreamTarget,
   TcpConnection,
   TcpListener,
   TcpPortReservation,
@@ -32,27 +30,19 @@ export class ReplayTransport implements Transport {
   /** Emits when the recording says the transport shut down. */
   readonly closed$ = new Subject<void>();
   /** Present when the recorded transport was shared (it answered ufrag claims). */
-  readonly claimUfrag?: (ufrag: string) => boolean;
+  readonly claimUfrag?: Transport['claimUfrag'];
   /** Present when the recorded transport had TCP. */
-  readonly listenTcp?: (address: string, ports?: PortRange) => Observable<TcpListener>;
+  readonly listenTcp?: Transport['listenTcp'];
   /** Present with {@link listenTcp}. */
-  readonly connectTcp?: (
-    local: string,
-    address: string,
-    port: number,
-    localPort?: number,
-  ) => Observable<TcpConnection>;
+  readonly connectTcp?: Transport['connectTcp'];
   /** Present when the recorded transport had it. */
-  readonly reserveTcpPort?: (address: string, ports?: PortRange) => Observable<TcpPortReservation>;
+  readonly reserveTcpPort?: Transport['reserveTcpPort'];
   /** Present when the recorded transport had it: the recorded TURN-over-TCP/TLS connections. */
-  readonly connectServerStream?: (target: ServerStreamTarget) => Observable<TcpConnection>;
+  readonly connectServerStream?: Transport['connectServerStream'];
   /** Present when the recorded transport had it: the recorded look-ups. */
-  readonly resolveMdns?: (hostname: string, onMalformed?: () => void) => Observable<string>;
+  readonly resolveMdns?: Transport['resolveMdns'];
   /** Present when the recorded transport had it: the recorded dropped datagrams. */
-  readonly publishMdns?: (
-    records: ReadonlyMap<string, string>,
-    onMalformed?: () => void,
-  ) => Observable<never>;
+  readonly publishMdns?: Transport['publishMdns'];
   private readonly mdns: ReplayMdns;
   private readonly pending = new Map<number, Subscriber<PacketSocket>>();
   private readonly sockets = new Map<number, ReplaySocket>();
